@@ -1,0 +1,118 @@
+package signing
+
+import (
+	"crypto/hmac"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"strings"
+	"sync"
+)
+
+// keyedMAC is one secret's HMAC with a pool of keyed states, so that a busy
+// receiver does not rebuild the inner and outer pads for every delivery.
+type keyedMAC struct {
+	pool sync.Pool
+}
+
+func newKeyedMAC(newHash func() hash.Hash, key []byte) *keyedMAC {
+	k := &keyedMAC{}
+	key = append([]byte(nil), key...)
+	k.pool.New = func() any { return hmac.New(newHash, key) }
+	return k
+}
+
+func (k *keyedMAC) get() hash.Hash {
+	return k.pool.Get().(hash.Hash)
+}
+
+func (k *keyedMAC) put(h hash.Hash) {
+	h.Reset()
+	k.pool.Put(h)
+}
+
+// sum returns the MAC of the given parts, in order.
+func (k *keyedMAC) sum(parts ...[]byte) []byte {
+	h := k.get()
+	for _, p := range parts {
+		h.Write(p)
+	}
+	out := h.Sum(nil)
+	k.put(h)
+	return out
+}
+
+// macVerifier hashes the body under every configured key at once and
+// accepts when any key's MAC equals any of the candidate signatures. One
+// key and one candidate is the common case; several keys allow secret
+// rotation and several candidates allow headers that list more than one
+// signature.
+type macVerifier struct {
+	keys       []*keyedMAC
+	states     []hash.Hash
+	candidates [][]byte
+	header     string
+	sum        [64]byte
+}
+
+func newMACVerifier(keys []*keyedMAC, header string, candidates [][]byte, prefix []byte) *macVerifier {
+	v := &macVerifier{keys: keys, header: header, candidates: candidates, states: make([]hash.Hash, len(keys))}
+	for i, k := range keys {
+		v.states[i] = k.get()
+		v.states[i].Write(prefix)
+	}
+	return v
+}
+
+func (v *macVerifier) Write(p []byte) (int, error) {
+	for _, h := range v.states {
+		h.Write(p)
+	}
+	return len(p), nil
+}
+
+func (v *macVerifier) Verify() error {
+	ok := false
+	for i, h := range v.states {
+		got := h.Sum(v.sum[:0])
+		for _, c := range v.candidates {
+			// Every comparison runs, whatever matched before, so the time
+			// taken says nothing about which secret or signature matched.
+			if hmac.Equal(got, c) {
+				ok = true
+			}
+		}
+		v.keys[i].put(h)
+	}
+	v.states = nil
+	if !ok {
+		return &Error{Kind: ErrMismatch, Header: v.header,
+			Detail: "the signature does not match the body: the body or the secret differs"}
+	}
+	return nil
+}
+
+// parsePrefixedHex decodes a header value of the form prefix + hex, where the
+// hex encodes exactly size bytes. Upper-case hex is accepted. The errors say
+// what is wrong with the value without echoing it.
+func parsePrefixedHex(header, value, prefix string, size int) ([]byte, error) {
+	malformed := func(format string, args ...any) error {
+		return &Error{Kind: ErrMalformed, Header: header, Detail: fmt.Sprintf(format, args...)}
+	}
+	want := fmt.Sprintf("%q followed by %d hex digits", prefix, 2*size)
+	if strings.TrimSpace(value) == "" {
+		return nil, malformed("the value is empty; want %s", want)
+	}
+	if !strings.HasPrefix(value, prefix) {
+		return nil, malformed("the value does not start with %q; want %s", prefix, want)
+	}
+	digits := value[len(prefix):]
+	if len(digits) != 2*size {
+		return nil, malformed("the value has %d characters after %q; want %s", len(digits), prefix, want)
+	}
+	mac := make([]byte, size)
+	if _, err := hex.Decode(mac, []byte(digits)); err != nil {
+		return nil, malformed("the value after %q is not hex; want %s", prefix, want)
+	}
+	return mac, nil
+}
