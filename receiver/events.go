@@ -1,0 +1,621 @@
+package receiver
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Summary is what hooklab says about one delivery in its log line and answer.
+type Summary struct {
+	Action string // the payload's top-level "action", when it has one
+	Text   string // one line a developer reads: what happened
+}
+
+// summarizer sums up one event type's payload.
+type summarizer func(payload []byte) (Summary, error)
+
+// summarizers routes each event type (the X-GitHub-Event value) to its
+// summarizer. Adding an event is one function and one entry here.
+var summarizers = map[string]summarizer{
+	"check_run":     summarizeCheckRun,
+	"check_suite":   summarizeCheckSuite,
+	"create":        summarizeCreate,
+	"delete":        summarizeDelete,
+	"fork":          summarizeFork,
+	"issue_comment": summarizeIssueComment,
+	"issues":        summarizeIssues,
+	"ping":          summarizePing,
+	"pull_request":  summarizePullRequest,
+	"push":          summarizePush,
+	"release":       summarizeRelease,
+	"star":          summarizeStar,
+	"workflow_job":  summarizeWorkflowJob,
+	"workflow_run":  summarizeWorkflowRun,
+}
+
+// summarize routes payload by event and never fails: an event without its own
+// summarizer, or a payload whose fields do not have the expected types, gets
+// the generic summary (action, repository, sender). payload is already known
+// to be valid JSON.
+//
+// A summarizer refuses (returns an error) a payload that lacks what its
+// summary is about, such as a pull request's number, rather than print a
+// summary full of blanks.
+func summarize(event string, payload []byte) Summary {
+	if s, ok := summarizers[event]; ok {
+		if sum, err := s(payload); err == nil && sum.Text != "" {
+			return sum
+		}
+	}
+	return summarizeGeneric(payload)
+}
+
+// errNoSubject means a payload parsed but lacks the object its event is about
+// (a pull_request event without "pull_request", a JSON null, ...), so its
+// summarizer has nothing to say and the generic summary is used instead.
+var errNoSubject = errors.New("payload lacks the event's subject")
+
+// Every string in a summary comes from the payload, which anyone who can reach
+// the listener can forge, and ends up on a terminal. Free text people type
+// (titles, names, zen) is capped short so that one delivery stays one
+// readable line; identifiers (refs, logins, repository names, URLs) get more
+// room because cutting them makes them useless, but are still bounded.
+const (
+	maxTextRunes  = 80
+	maxIdentRunes = 256
+)
+
+// envelope holds the fields most event payloads share. Every payload struct
+// embeds it.
+type envelope struct {
+	Action     string `json:"action"`
+	Repository struct {
+		FullName string `json:"full_name"`
+	} `json:"repository"`
+	Sender struct {
+		Login string `json:"login"`
+	} `json:"sender"`
+}
+
+// summary finishes a summarizer's text: it appends the repository, so that
+// every repository-bound event names it the same way, and fills in Action.
+func (e envelope) summary(text string) Summary {
+	if repo := ident(e.Repository.FullName); repo != "" {
+		text += " [" + repo + "]"
+	}
+	return Summary{Action: ident(e.Action), Text: text}
+}
+
+// summarizeGeneric is the summary of any event without a summarizer of its
+// own, and of payloads a summarizer could not read.
+func summarizeGeneric(payload []byte) Summary {
+	var e envelope
+	// On a type mismatch Unmarshal still fills every field it can and reports
+	// only the first mismatch; a best-effort summary takes whatever it got.
+	_ = json.Unmarshal(payload, &e)
+	action, repo, sender := ident(e.Action), ident(e.Repository.FullName), ident(e.Sender.Login)
+	var parts []string
+	if action != "" {
+		parts = append(parts, "action "+action)
+	}
+	if repo != "" {
+		parts = append(parts, "on "+repo)
+	}
+	if sender != "" {
+		parts = append(parts, "by "+sender)
+	}
+	if len(parts) == 0 {
+		return Summary{Text: "(no action, repository or sender)"}
+	}
+	return Summary{Action: action, Text: strings.Join(parts, " ")}
+}
+
+// summarizePing: zen "Design for failure." hook 123456 [octo/hello]
+func summarizePing(payload []byte) (Summary, error) {
+	var p struct {
+		envelope
+		Zen    string `json:"zen"`
+		HookID int64  `json:"hook_id"`
+	}
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return Summary{}, err
+	}
+	if sanitize(p.Zen, maxTextRunes) == "" && p.HookID == 0 {
+		return Summary{}, fmt.Errorf("%w: zen, hook_id", errNoSubject)
+	}
+	var parts []string
+	if p.Zen != "" {
+		parts = append(parts, "zen "+quote(p.Zen))
+	}
+	if p.HookID != 0 {
+		parts = append(parts, "hook "+strconv.FormatInt(p.HookID, 10))
+	}
+	return p.summary(strings.Join(parts, " ")), nil
+}
+
+// summarizePush: refs/heads/main: 3 commits (forced) by octocat <compare URL> [octo/hello];
+// a new ref is "created: 1 commit", a deleted one only "deleted".
+func summarizePush(payload []byte) (Summary, error) {
+	var p struct {
+		envelope
+		Ref     string            `json:"ref"`
+		Created bool              `json:"created"`
+		Deleted bool              `json:"deleted"`
+		Forced  bool              `json:"forced"`
+		Compare string            `json:"compare"`
+		Commits []json.RawMessage `json:"commits"`
+		Pusher  struct {
+			Name string `json:"name"`
+		} `json:"pusher"`
+	}
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return Summary{}, err
+	}
+	if ident(p.Ref) == "" {
+		return Summary{}, fmt.Errorf("%w: ref", errNoSubject)
+	}
+	var b strings.Builder
+	b.WriteString(ident(p.Ref))
+	switch {
+	case p.Deleted:
+		// A deleted ref has no commits; "0 commits" would only be noise.
+		b.WriteString(" deleted")
+	case p.Created:
+		b.WriteString(" created: " + plural(len(p.Commits), "commit"))
+	default:
+		b.WriteString(": " + plural(len(p.Commits), "commit"))
+	}
+	if p.Forced {
+		b.WriteString(" (forced)")
+	}
+	pusher := p.Pusher.Name
+	if pusher == "" {
+		pusher = p.Sender.Login
+	}
+	if pusher := ident(pusher); pusher != "" {
+		b.WriteString(" by " + pusher)
+	}
+	if compare := ident(p.Compare); compare != "" {
+		b.WriteString(" " + compare)
+	}
+	return p.summary(b.String()), nil
+}
+
+// summarizePullRequest: #42 "Fix the flux capacitor" closed (merged) [octo/hello]
+func summarizePullRequest(payload []byte) (Summary, error) {
+	var p struct {
+		envelope
+		Number      int64 `json:"number"`
+		PullRequest *struct {
+			Number int64  `json:"number"`
+			Title  string `json:"title"`
+			Merged bool   `json:"merged"`
+		} `json:"pull_request"`
+	}
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return Summary{}, err
+	}
+	if p.PullRequest == nil {
+		return Summary{}, fmt.Errorf("%w: pull_request", errNoSubject)
+	}
+	number := p.Number
+	if number == 0 {
+		number = p.PullRequest.Number
+	}
+	if number == 0 {
+		return Summary{}, fmt.Errorf("%w: pull_request.number", errNoSubject)
+	}
+	text := joinNonEmpty(issueRef(number), quote(p.PullRequest.Title), ident(p.Action))
+	if p.Action == "closed" && p.PullRequest.Merged {
+		text += " (merged)"
+	}
+	return p.summary(text), nil
+}
+
+// issue is the part of an issue that the issues and issue_comment events
+// summarize.
+type issue struct {
+	Number int64  `json:"number"`
+	Title  string `json:"title"`
+}
+
+// summarizeIssues: #7 "Spelling error" opened [octo/hello]
+func summarizeIssues(payload []byte) (Summary, error) {
+	var p struct {
+		envelope
+		Issue *issue `json:"issue"`
+	}
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return Summary{}, err
+	}
+	if p.Issue == nil || p.Issue.Number == 0 {
+		return Summary{}, fmt.Errorf("%w: issue.number", errNoSubject)
+	}
+	return p.summary(joinNonEmpty(issueRef(p.Issue.Number), quote(p.Issue.Title), ident(p.Action))), nil
+}
+
+// summarizeIssueComment: comment on #7 "Spelling error" by octocat: created [octo/hello]
+func summarizeIssueComment(payload []byte) (Summary, error) {
+	var p struct {
+		envelope
+		Issue   *issue `json:"issue"`
+		Comment struct {
+			User struct {
+				Login string `json:"login"`
+			} `json:"user"`
+		} `json:"comment"`
+	}
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return Summary{}, err
+	}
+	if p.Issue == nil || p.Issue.Number == 0 {
+		return Summary{}, fmt.Errorf("%w: issue.number", errNoSubject)
+	}
+	author := p.Comment.User.Login
+	if author == "" {
+		author = p.Sender.Login
+	}
+	text := joinNonEmpty("comment on", issueRef(p.Issue.Number), quote(p.Issue.Title))
+	if author := ident(author); author != "" {
+		text += " by " + author
+	}
+	if action := ident(p.Action); action != "" {
+		text += ": " + action
+	}
+	return p.summary(text), nil
+}
+
+// summarizeRelease: v1.2.3 "Flux" published [octo/hello]
+func summarizeRelease(payload []byte) (Summary, error) {
+	var p struct {
+		envelope
+		Release *struct {
+			TagName string `json:"tag_name"`
+			Name    string `json:"name"`
+		} `json:"release"`
+	}
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return Summary{}, err
+	}
+	if p.Release == nil || ident(p.Release.TagName) == "" {
+		return Summary{}, fmt.Errorf("%w: release.tag_name", errNoSubject)
+	}
+	name := ""
+	// Many releases have no name, or repeat the tag as their name.
+	if p.Release.Name != p.Release.TagName {
+		name = quote(p.Release.Name)
+	}
+	return p.summary(joinNonEmpty(ident(p.Release.TagName), name, ident(p.Action))), nil
+}
+
+// summarizeWorkflowRun: workflow "CI" #12 completed: success on main [octo/hello]
+func summarizeWorkflowRun(payload []byte) (Summary, error) {
+	var p struct {
+		envelope
+		WorkflowRun *struct {
+			Name       string `json:"name"`
+			RunNumber  int64  `json:"run_number"`
+			Status     string `json:"status"`
+			Conclusion string `json:"conclusion"`
+			HeadBranch string `json:"head_branch"`
+		} `json:"workflow_run"`
+		Workflow struct {
+			Name string `json:"name"`
+		} `json:"workflow"`
+	}
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return Summary{}, err
+	}
+	run := p.WorkflowRun
+	if run == nil {
+		return Summary{}, fmt.Errorf("%w: workflow_run", errNoSubject)
+	}
+	// workflow_run.name can be empty (it is in GitHub's own examples); the
+	// workflow's name is then the best there is.
+	name := run.Name
+	if name == "" {
+		name = p.Workflow.Name
+	}
+	number := ""
+	if run.RunNumber != 0 {
+		number = "#" + strconv.FormatInt(run.RunNumber, 10)
+	}
+	text := joinNonEmpty("workflow", quote(name), number, progress(run.Status, run.Conclusion))
+	if branch := ident(run.HeadBranch); branch != "" {
+		text += " on " + branch
+	}
+	return p.summary(text), nil
+}
+
+// summarizeWorkflowJob: job "build" in "CI" completed: failure [octo/hello]
+func summarizeWorkflowJob(payload []byte) (Summary, error) {
+	var p struct {
+		envelope
+		WorkflowJob *struct {
+			Name         string `json:"name"`
+			WorkflowName string `json:"workflow_name"`
+			Status       string `json:"status"`
+			Conclusion   string `json:"conclusion"`
+		} `json:"workflow_job"`
+	}
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return Summary{}, err
+	}
+	job := p.WorkflowJob
+	if job == nil {
+		return Summary{}, fmt.Errorf("%w: workflow_job", errNoSubject)
+	}
+	workflow := ""
+	if job.WorkflowName != "" {
+		workflow = "in " + quote(job.WorkflowName)
+	}
+	return p.summary(joinNonEmpty("job", quote(job.Name), workflow, progress(job.Status, job.Conclusion))), nil
+}
+
+// summarizeCheckRun: check "lint" completed: success [octo/hello]
+func summarizeCheckRun(payload []byte) (Summary, error) {
+	var p struct {
+		envelope
+		CheckRun *struct {
+			Name       string `json:"name"`
+			Status     string `json:"status"`
+			Conclusion string `json:"conclusion"`
+		} `json:"check_run"`
+	}
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return Summary{}, err
+	}
+	run := p.CheckRun
+	if run == nil {
+		return Summary{}, fmt.Errorf("%w: check_run", errNoSubject)
+	}
+	return p.summary(joinNonEmpty("check", quote(run.Name), progress(run.Status, run.Conclusion))), nil
+}
+
+// summarizeCheckSuite: check suite on main completed: success [octo/hello]
+func summarizeCheckSuite(payload []byte) (Summary, error) {
+	var p struct {
+		envelope
+		CheckSuite *struct {
+			HeadBranch string `json:"head_branch"`
+			Status     string `json:"status"`
+			Conclusion string `json:"conclusion"`
+		} `json:"check_suite"`
+	}
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return Summary{}, err
+	}
+	suite := p.CheckSuite
+	if suite == nil {
+		return Summary{}, fmt.Errorf("%w: check_suite", errNoSubject)
+	}
+	branch := ""
+	// head_branch is null for suites on a fork's pull request.
+	if suite.HeadBranch != "" {
+		branch = "on " + ident(suite.HeadBranch)
+	}
+	return p.summary(joinNonEmpty("check suite", branch, progress(suite.Status, suite.Conclusion))), nil
+}
+
+// summarizeCreate: branch feature-x created [octo/hello]
+func summarizeCreate(payload []byte) (Summary, error) { return summarizeRef(payload, "created") }
+
+// summarizeDelete: tag v1 deleted [octo/hello]
+func summarizeDelete(payload []byte) (Summary, error) { return summarizeRef(payload, "deleted") }
+
+// summarizeRef sums up the create and delete events, which differ only in
+// what happened to the ref.
+func summarizeRef(payload []byte, happened string) (Summary, error) {
+	var p struct {
+		envelope
+		Ref     string `json:"ref"`
+		RefType string `json:"ref_type"`
+	}
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return Summary{}, err
+	}
+	if ident(p.Ref) == "" {
+		return Summary{}, fmt.Errorf("%w: ref", errNoSubject)
+	}
+	return p.summary(joinNonEmpty(ident(p.RefType), ident(p.Ref), happened)), nil
+}
+
+// summarizeStar: starred by octocat (created) [octo/hello]
+func summarizeStar(payload []byte) (Summary, error) {
+	var p envelope
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return Summary{}, err
+	}
+	if ident(p.Sender.Login) == "" {
+		return Summary{}, fmt.Errorf("%w: sender", errNoSubject)
+	}
+	text := "starred by " + ident(p.Sender.Login)
+	if action := ident(p.Action); action != "" {
+		text += " (" + action + ")"
+	}
+	return p.summary(text), nil
+}
+
+// summarizeFork: forked to octocat/hello by octocat [octo/hello]
+func summarizeFork(payload []byte) (Summary, error) {
+	var p struct {
+		envelope
+		Forkee struct {
+			FullName string `json:"full_name"`
+		} `json:"forkee"`
+	}
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return Summary{}, err
+	}
+	if ident(p.Forkee.FullName) == "" {
+		return Summary{}, fmt.Errorf("%w: forkee", errNoSubject)
+	}
+	text := "forked to " + ident(p.Forkee.FullName)
+	if sender := ident(p.Sender.Login); sender != "" {
+		text += " by " + sender
+	}
+	return p.summary(text), nil
+}
+
+// progress says how far a run, job or check has got: "completed: success",
+// or only the status while there is no conclusion yet.
+func progress(status, conclusion string) string {
+	status, conclusion = ident(status), ident(conclusion)
+	switch {
+	case status != "" && conclusion != "":
+		return status + ": " + conclusion
+	case status != "":
+		return status
+	default:
+		return conclusion
+	}
+}
+
+// issueRef is "#7" for an issue or pull request number, or "" without one.
+func issueRef(number int64) string {
+	if number == 0 {
+		return ""
+	}
+	return "#" + strconv.FormatInt(number, 10)
+}
+
+// plural is "1 commit" or "3 commits".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// joinNonEmpty joins the parts that are not empty with single spaces.
+func joinNonEmpty(parts ...string) string {
+	kept := make([]string, 0, len(parts))
+	for _, p := range parts {
+		if p != "" {
+			kept = append(kept, p)
+		}
+	}
+	return strings.Join(kept, " ")
+}
+
+// quote is free text from the payload, made safe and put in double quotes,
+// or "" when there is none.
+func quote(s string) string {
+	if s = sanitize(s, maxTextRunes); s == "" {
+		return ""
+	}
+	return `"` + s + `"`
+}
+
+// ident is an identifier from the payload (a ref, login, URL, status) made
+// safe for a terminal.
+func ident(s string) string { return sanitize(s, maxIdentRunes) }
+
+// sanitize makes one string from a payload safe to print on one terminal
+// line: terminal escape sequences are removed, other control characters and
+// line or paragraph separators become spaces, runs of white space collapse to
+// one space, and the result is cut to at most limit runes, ending in "…" when
+// it was cut.
+func sanitize(s string, limit int) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		if s[i] == '\x1b' {
+			i += escapeLen(s[i:])
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		if unsafeRune(r) {
+			r = ' '
+		}
+		b.WriteRune(r) // writes U+FFFD for invalid UTF-8
+	}
+	return truncate(strings.Join(strings.Fields(b.String()), " "), limit)
+}
+
+// unsafeRune reports whether r could break the line or change how a terminal
+// shows what follows: control characters (C0, DEL, C1), the Unicode line and
+// paragraph separators, and the bidirectional overrides and isolates that
+// can make text read differently from what it is.
+func unsafeRune(r rune) bool {
+	switch {
+	case unicode.IsControl(r):
+		return true
+	case r == '\u2028', r == '\u2029':
+		return true
+	case r == '\u061c', r == '\u200e', r == '\u200f':
+		return true
+	case r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069':
+		return true
+	}
+	return false
+}
+
+// escapeLen is the length in bytes of the terminal escape sequence at the
+// start of s, which begins with ESC (ECMA-48): CSI sequences such as colours
+// and cursor moves, strings such as OSC window titles and hyperlinks (ended
+// by BEL or ST), and the short ESC sequences. An ESC that starts no sequence
+// is one byte long, so that what follows it is kept.
+func escapeLen(s string) int {
+	if len(s) < 2 {
+		return len(s)
+	}
+	switch c := s[1]; {
+	case c == '[': // CSI: parameter and intermediate bytes, then one final byte
+		i := 2
+		for i < len(s) && s[i] >= 0x20 && s[i] <= 0x3f {
+			i++
+		}
+		if i < len(s) && s[i] >= 0x40 && s[i] <= 0x7e {
+			i++
+		}
+		return i
+	case c == ']' || c == 'P' || c == 'X' || c == '^' || c == '_': // OSC, DCS, SOS, PM, APC
+		for i := 2; i < len(s); i++ {
+			switch s[i] {
+			case '\a':
+				return i + 1
+			case '\x1b':
+				if i+1 < len(s) && s[i+1] == '\\' {
+					return i + 2
+				}
+				return i // another sequence starts here; strip it on its own
+			}
+		}
+		return len(s) // unterminated: a terminal would swallow the rest too
+	case c >= 0x20 && c <= 0x2f: // intermediate bytes, then one final byte
+		i := 2
+		for i < len(s) && s[i] >= 0x20 && s[i] <= 0x2f {
+			i++
+		}
+		if i < len(s) && s[i] >= 0x30 && s[i] <= 0x7e {
+			i++
+		}
+		return i
+	case c >= 0x30 && c <= 0x7e: // two-byte sequences such as ESC c (reset)
+		return 2
+	default:
+		return 1
+	}
+}
+
+// truncate cuts s to at most limit runes, the last of them "…" when it cut.
+func truncate(s string, limit int) string {
+	if utf8.RuneCountInString(s) <= limit {
+		return s
+	}
+	n := 0
+	for i := range s {
+		if n == limit-1 {
+			return strings.TrimRight(s[:i], " ") + "…"
+		}
+		n++
+	}
+	return s
+}

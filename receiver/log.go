@@ -1,0 +1,244 @@
+package receiver
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/fatih/color"
+)
+
+// Messages and attribute keys of the per-request log records. They are the
+// same in the text and the JSON format; scripts reading JSON lines may rely
+// on them.
+const (
+	MsgDelivery   = "delivery"
+	MsgRedelivery = "redelivery"
+
+	KeyStatus     = "status"
+	KeyEvent      = "event"
+	KeyAction     = "action"
+	KeySummary    = "summary"
+	KeyDelivery   = "delivery"
+	KeyRedelivery = "redelivery"
+	KeyBytes      = "bytes"
+	KeyDuration   = "duration_ms"
+	KeyRemote     = "remote"
+	KeyMethod     = "method"
+	KeyPath       = "path"
+	KeyReason     = "reason"
+	KeyDetail     = "detail"
+	KeyHeader     = "header"
+	KeyBodySHA256 = "body_sha256"
+)
+
+// TextHandler is a slog.Handler for people at a terminal: one line per
+// record. A delivery record reads "time status event action summary
+// delivery size duration", with the reason and the debugging details on a
+// failure; the status is green for 2xx, yellow for 4xx and red for 5xx.
+// Other records read "time LEVEL message key=value ...". Strings from the
+// request are quoted when they hold control characters, so a delivery
+// cannot write escape sequences to the terminal.
+type TextHandler struct {
+	mu     *sync.Mutex
+	w      io.Writer
+	level  slog.Leveler
+	attrs  []slog.Attr
+	prefix string // group prefix for keys, "g." per WithGroup
+
+	dim, ok, warn, bad, bold *color.Color
+}
+
+// NewTextHandler returns a TextHandler writing to w, in colour when colored
+// is true. Colour is decided per handler; the global color.NoColor is never
+// consulted or changed.
+func NewTextHandler(w io.Writer, colored bool) *TextHandler {
+	mk := func(attrs ...color.Attribute) *color.Color {
+		c := color.New(attrs...)
+		if colored {
+			c.EnableColor()
+		} else {
+			c.DisableColor()
+		}
+		return c
+	}
+	return &TextHandler{
+		mu: &sync.Mutex{}, w: w, level: slog.LevelInfo,
+		dim: mk(color.Faint), ok: mk(color.FgGreen, color.Bold), warn: mk(color.FgYellow, color.Bold),
+		bad: mk(color.FgRed, color.Bold), bold: mk(color.Bold),
+	}
+}
+
+// Enabled reports whether level is at least Info.
+func (h *TextHandler) Enabled(_ context.Context, level slog.Level) bool {
+	return level >= h.level.Level()
+}
+
+// WithAttrs returns a handler that adds attrs to every record.
+func (h *TextHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	h2 := *h
+	h2.attrs = append([]slog.Attr(nil), h.attrs...)
+	for _, a := range attrs {
+		a.Key = h.prefix + a.Key
+		h2.attrs = append(h2.attrs, a)
+	}
+	return &h2
+}
+
+// WithGroup returns a handler that prefixes later keys with name.
+func (h *TextHandler) WithGroup(name string) slog.Handler {
+	if name == "" {
+		return h
+	}
+	h2 := *h
+	h2.prefix = h.prefix + name + "."
+	return &h2
+}
+
+// Handle writes one line for r.
+func (h *TextHandler) Handle(_ context.Context, r slog.Record) error {
+	attrs := make(map[string]slog.Value, r.NumAttrs()+len(h.attrs))
+	var order []string
+	add := func(a slog.Attr) {
+		if a.Equal(slog.Attr{}) {
+			return
+		}
+		if _, dup := attrs[a.Key]; !dup {
+			order = append(order, a.Key)
+		}
+		attrs[a.Key] = a.Value.Resolve()
+	}
+	for _, a := range h.attrs {
+		add(a)
+	}
+	r.Attrs(func(a slog.Attr) bool {
+		a.Key = h.prefix + a.Key
+		add(a)
+		return true
+	})
+
+	var b bytes.Buffer
+	if !r.Time.IsZero() {
+		b.WriteString(h.dim.Sprint(r.Time.Format("15:04:05.000")))
+		b.WriteByte(' ')
+	}
+	if r.Message == MsgDelivery || r.Message == MsgRedelivery {
+		h.delivery(&b, r.Message, attrs, order)
+	} else {
+		h.plain(&b, r, attrs, order)
+	}
+	b.WriteByte('\n')
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, err := h.w.Write(b.Bytes())
+	return err
+}
+
+// delivery formats a per-request record.
+func (h *TextHandler) delivery(b *bytes.Buffer, msg string, attrs map[string]slog.Value, order []string) {
+	status := int(attrs[KeyStatus].Int64())
+	statusColor := h.ok
+	switch {
+	case status >= 500:
+		statusColor = h.bad
+	case status >= 400:
+		statusColor = h.warn
+	}
+	b.WriteString(statusColor.Sprint(strconv.Itoa(status)))
+	used := map[string]bool{KeyStatus: true}
+	str := func(key string) string {
+		used[key] = true
+		v, ok := attrs[key]
+		if !ok {
+			return ""
+		}
+		return text(v.String())
+	}
+	event, action := str(KeyEvent), str(KeyAction)
+	if event == "" {
+		event = "-"
+	}
+	b.WriteByte(' ')
+	b.WriteString(h.bold.Sprint(event))
+	if action != "" {
+		b.WriteByte(' ')
+		b.WriteString(action)
+	}
+	if s := str(KeySummary); s != "" {
+		b.WriteString("  ")
+		b.WriteString(s)
+	}
+	if reason := str(KeyReason); reason != "" {
+		b.WriteString("  ")
+		b.WriteString(statusColor.Sprint(reason))
+		if detail := str(KeyDetail); detail != "" {
+			b.WriteString(": " + detail)
+		}
+	}
+	if msg == MsgRedelivery {
+		used[KeyRedelivery] = true
+		b.WriteString("  " + h.warn.Sprint("(redelivery)"))
+	}
+	if id := str(KeyDelivery); id != "" {
+		b.WriteString(h.dim.Sprint("  delivery=" + id))
+	}
+	used[KeyBytes], used[KeyDuration] = true, true
+	fmt.Fprintf(b, "  %s %s", h.dim.Sprint(HumanBytes(attrs[KeyBytes].Int64())),
+		h.dim.Sprint(strconv.FormatFloat(attrs[KeyDuration].Float64(), 'f', 1, 64)+"ms"))
+	// The rest (remote, method, path, header, body_sha256, ...) as key=value.
+	for _, k := range order {
+		// The method and path matter only when they are why the request failed.
+		if used[k] || (k == KeyMethod && attrs[k].String() == http.MethodPost) || (k == KeyPath && status != http.StatusNotFound) {
+			continue
+		}
+		if v := attrs[k]; v.Kind() == slog.KindString && v.String() == "" {
+			continue
+		}
+		b.WriteString(h.dim.Sprint("  " + k + "=" + text(attrs[k].String())))
+	}
+}
+
+// plain formats any other record.
+func (h *TextHandler) plain(b *bytes.Buffer, r slog.Record, attrs map[string]slog.Value, order []string) {
+	switch {
+	case r.Level >= slog.LevelError:
+		b.WriteString(h.bad.Sprint("ERROR "))
+	case r.Level >= slog.LevelWarn:
+		b.WriteString(h.warn.Sprint("WARN "))
+	}
+	b.WriteString(text(r.Message))
+	for _, k := range order {
+		b.WriteString("  " + k + "=" + text(attrs[k].String()))
+	}
+}
+
+// text returns s as it may be printed on a terminal: unchanged when it is
+// plain printable UTF-8, quoted otherwise.
+func text(s string) string {
+	if !utf8.ValidString(s) || strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) && r != ' ' }) >= 0 {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
+// HumanBytes formats a byte count for people: 512 B, 1.5 KiB, 25.0 MiB.
+func HumanBytes(n int64) string {
+	switch {
+	case n < 0:
+		return "? B"
+	case n < 1<<10:
+		return strconv.FormatInt(n, 10) + " B"
+	case n < 1<<20:
+		return strconv.FormatFloat(float64(n)/(1<<10), 'f', 1, 64) + " KiB"
+	default:
+		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB"
+	}
+}

@@ -1,0 +1,127 @@
+package receiver
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (go test -update rewrites it)\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+// logSamples writes one record of each kind the listener prints.
+func logSamples(t *testing.T, h slog.Handler) {
+	t.Helper()
+	at := time.Date(2026, 11, 27, 9, 30, 15, 123e6, time.UTC)
+	emit := func(level slog.Level, msg string, attrs ...slog.Attr) {
+		r := slog.NewRecord(at, level, msg, 0)
+		r.AddAttrs(attrs...)
+		if err := h.Handle(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	common := func(status int, event, action, delivery string, bytes int64) []slog.Attr {
+		return []slog.Attr{
+			slog.Int(KeyStatus, status), slog.String(KeyEvent, event), slog.String(KeyAction, action),
+			slog.String(KeyDelivery, delivery), slog.Int64(KeyBytes, bytes), slog.Float64(KeyDuration, 0.42),
+			slog.String(KeyRemote, "127.0.0.1:50000"), slog.String(KeyMethod, "POST"), slog.String(KeyPath, "/webhook"),
+		}
+	}
+	emit(slog.LevelInfo, MsgDelivery, append(common(200, "push", "", "d-1", 7421),
+		slog.String(KeySummary, "refs/heads/main: 3 commits by octocat [octo/hello]"))...)
+	emit(slog.LevelInfo, MsgRedelivery, append(common(200, "pull_request", "opened", "d-1", 20480),
+		slog.String(KeySummary, `#42 "Fix the flux capacitor" opened [octo/hello]`), slog.Bool(KeyRedelivery, true))...)
+	emit(slog.LevelWarn, MsgDelivery, append(common(401, "push", "", "d-2", 13),
+		slog.String(KeyReason, "signature_mismatch"), slog.String(KeyDetail, "the signature does not match the body: the body or the secret differs"),
+		slog.String(KeyHeader, "X-Hub-Signature-256"), slog.String(KeyBodySHA256, "dffd6021bb2bd5b0af676290809ec3a53191dd81c7f70a4b28688a362182986f"))...)
+	emit(slog.LevelWarn, MsgDelivery, append(common(411, "", "", "", -1),
+		slog.String(KeyReason, "length_required"), slog.String(KeyDetail, "send the body with a Content-Length header"))...)
+	emit(slog.LevelWarn, MsgDelivery, append(common(405, "", "", "", 0)[:6], slog.String(KeyRemote, "127.0.0.1:50001"),
+		slog.String(KeyMethod, "GET"), slog.String(KeyPath, "/webhook"),
+		slog.String(KeyReason, "method_not_allowed"), slog.String(KeyDetail, "deliveries are POST requests"))...)
+	emit(slog.LevelError, MsgDelivery, append(common(500, "ping", "", "d-3", 2),
+		slog.String(KeyReason, "no_secret"), slog.String(KeyDetail, "no secret"))...)
+	// Request headers are the client's: escape sequences are quoted, not sent to the terminal.
+	emit(slog.LevelWarn, MsgDelivery, append(common(400, "push\x1b[2J", "", "id\x07", 5),
+		slog.String(KeyReason, "invalid_json"), slog.String(KeyDetail, "the body is not valid JSON"))...)
+	emit(slog.LevelWarn, "the secret is short", slog.String("source", "WEBHOOK_SECRET"))
+	emit(slog.LevelInfo, "stopped", slog.Int("total", 7))
+}
+
+func TestTextHandlerGolden(t *testing.T) {
+	tests := []struct {
+		name    string
+		colored bool
+		file    string
+	}{
+		{name: "plain", colored: false, file: "text-log.golden"},
+		{name: "colour", colored: true, file: "text-log-color.golden"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			logSamples(t, NewTextHandler(&buf, tt.colored))
+			out := buf.Bytes()
+			if hasEscape := bytes.Contains(out, []byte("\x1b[")); hasEscape != tt.colored {
+				t.Errorf("colored=%v but escape sequences present=%v", tt.colored, hasEscape)
+			}
+			golden(t, tt.file, out)
+		})
+	}
+}
+
+func TestTextHandlerAttrsAndGroups(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(NewTextHandler(&buf, false)).With("component", "listen").WithGroup("tls")
+	log.Info("ready", "version", "1.3")
+	got := buf.String()
+	if !strings.Contains(got, "ready  component=listen  tls.version=1.3") {
+		t.Errorf("got %q", got)
+	}
+	if strings.Count(got, "\n") != 1 {
+		t.Errorf("want exactly one line, got %q", got)
+	}
+}
+
+func TestHumanBytes(t *testing.T) {
+	tests := []struct {
+		name string
+		n    int64
+		want string
+	}{
+		{name: "unknown", n: -1, want: "? B"},
+		{name: "bytes", n: 1023, want: "1023 B"},
+		{name: "KiB", n: 1536, want: "1.5 KiB"},
+		{name: "MiB", n: 25 << 20, want: "25.0 MiB"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := HumanBytes(tt.n); got != tt.want {
+				t.Errorf("HumanBytes(%d) = %q, want %q", tt.n, got, tt.want)
+			}
+		})
+	}
+}

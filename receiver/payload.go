@@ -1,0 +1,71 @@
+package receiver
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/url"
+)
+
+// Media types a delivery may have.
+const (
+	mediaJSON = "application/json"
+	mediaForm = "application/x-www-form-urlencoded"
+)
+
+// decodePayload returns the JSON payload of a verified body according to
+// its Content-Type: the body itself for application/json, the payload field
+// for GitHub's form mode (whose signature covers the raw form body). On
+// failure it returns the reason and a sentence naming what is wrong.
+func decodePayload(contentType string, body []byte) (payload []byte, reason Reason, detail string) {
+	if contentType == "" {
+		return nil, ReasonUnsupportedMediaType, "the Content-Type header is missing; send application/json or application/x-www-form-urlencoded"
+	}
+	media, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return nil, ReasonUnsupportedMediaType, "the Content-Type header does not parse; send application/json or application/x-www-form-urlencoded"
+	}
+	switch media {
+	case mediaJSON:
+		payload = body
+	case mediaForm:
+		payload, err = formPayload(body)
+		if errors.Is(err, errNoPayload) {
+			return nil, ReasonPayloadMissing, ""
+		}
+		if err != nil {
+			return nil, ReasonFormInvalid, "the form-encoded body does not decode: " + err.Error()
+		}
+	default:
+		return nil, ReasonUnsupportedMediaType, fmt.Sprintf("Content-Type %s is not supported; send application/json or application/x-www-form-urlencoded", media)
+	}
+	if !json.Valid(payload) {
+		if media == mediaForm {
+			return nil, ReasonInvalidJSON, "the form's payload field is not valid JSON"
+		}
+		return nil, ReasonInvalidJSON, "the body is not valid JSON"
+	}
+	return payload, "", ""
+}
+
+var errNoPayload = errors.New("no payload field")
+
+// formPayload decodes an application/x-www-form-urlencoded body and returns
+// its payload field. A body that does not decode, or that has the field
+// more than once (which would make it ambiguous which one was meant), is
+// an error; a body without the field is errNoPayload.
+func formPayload(body []byte) ([]byte, error) {
+	values, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, errors.New("bad percent-encoding or separator")
+	}
+	p, ok := values["payload"]
+	switch {
+	case !ok:
+		return nil, errNoPayload
+	case len(p) > 1:
+		return nil, fmt.Errorf("the payload field appears %d times", len(p))
+	}
+	return []byte(p[0]), nil
+}

@@ -1,0 +1,372 @@
+// Package receiver is hooklab's verifying webhook receiver: an http.Handler
+// that checks each delivery in a fixed order (path and method, length,
+// size, signature, body, content type, event), answers with an exact status
+// and a machine-readable reason, routes verified deliveries by event type
+// and logs one structured record per request.
+//
+// The body is read once, hashed as it is read, and never parsed before its
+// signature holds.
+package receiver
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/hooklab/hooklab/signing"
+)
+
+// Defaults for Config fields left zero.
+const (
+	DefaultPath             = "/webhook"
+	DefaultMaxBody          = 25 << 20 // GitHub caps payloads at 25 MB.
+	DefaultRecentDeliveries = 10000
+	HealthPath              = "/healthz"
+)
+
+// Header names the GitHub scheme routes by.
+const (
+	EventHeader    = "X-GitHub-Event"
+	DeliveryHeader = "X-GitHub-Delivery"
+)
+
+// Config configures a Receiver. Scheme is required; the rest have defaults.
+type Config struct {
+	// Scheme verifies signatures. It holds the secret.
+	Scheme signing.Scheme
+	// Path is where deliveries are posted (DefaultPath).
+	Path string
+	// MaxBody is the largest body accepted, in bytes (DefaultMaxBody).
+	MaxBody int64
+	// AllowChunked accepts bodies without a Content-Length, still capped
+	// by MaxBody. Off by default: GitHub always sends a Content-Length.
+	AllowChunked bool
+	// Logger gets one record per request. Nil discards them.
+	Logger *slog.Logger
+	// Now is the clock (time.Now).
+	Now func() time.Time
+	// RecentDeliveries is how many delivery ids are remembered to spot
+	// redeliveries (DefaultRecentDeliveries).
+	RecentDeliveries int
+}
+
+// Receiver is the webhook http.Handler. Build it with New. It is safe for
+// concurrent use.
+type Receiver struct {
+	scheme       signing.Scheme
+	path         string
+	maxBody      int64
+	allowChunked bool
+	log          *slog.Logger
+	now          func() time.Time
+	recent       *recentIDs
+	stats        *Stats
+}
+
+// New returns a Receiver for cfg. It fails when cfg has no Scheme or a
+// negative MaxBody.
+func New(cfg Config) (*Receiver, error) {
+	if cfg.Scheme == nil {
+		return nil, signing.ErrNoSecret
+	}
+	if cfg.MaxBody < 0 {
+		return nil, errors.New("receiver: MaxBody must not be negative")
+	}
+	rc := &Receiver{
+		scheme:       cfg.Scheme,
+		path:         cfg.Path,
+		maxBody:      cfg.MaxBody,
+		allowChunked: cfg.AllowChunked,
+		log:          cfg.Logger,
+		now:          cfg.Now,
+		recent:       newRecentIDs(cfg.RecentDeliveries),
+		stats:        newStats(),
+	}
+	if rc.path == "" {
+		rc.path = DefaultPath
+	}
+	if rc.maxBody == 0 {
+		rc.maxBody = DefaultMaxBody
+	}
+	if rc.log == nil {
+		rc.log = slog.New(slog.DiscardHandler)
+	}
+	if rc.now == nil {
+		rc.now = time.Now
+	}
+	if cfg.RecentDeliveries == 0 {
+		rc.recent = newRecentIDs(DefaultRecentDeliveries)
+	}
+	return rc, nil
+}
+
+// Stats returns the counts of answers so far, by status and by event.
+func (rc *Receiver) Stats() StatsSnapshot { return rc.stats.snapshot() }
+
+// delivery is what the pipeline learns about one request, for the answer
+// and the log record.
+type delivery struct {
+	reason     Reason
+	detail     string // overrides the reason's sentence when set
+	event      string
+	id         string
+	summary    Summary
+	redelivery bool
+	bytes      int64
+	// For 401s: what helps to debug without leaking anything.
+	header     string
+	bodySHA256 string
+}
+
+// ServeHTTP runs the pipeline. The order matters: everything that can be
+// refused without the body is refused before a byte of it is read.
+func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := rc.now()
+	if r.URL.Path == HealthPath {
+		rc.health(w, r)
+		return
+	}
+	d := rc.process(w, r)
+	rc.answer(w, d)
+	rc.record(r, d, start)
+}
+
+func (rc *Receiver) health(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		rc.answer(w, &delivery{reason: ReasonMethodNotAllowed, detail: "health checks are GET requests; see the Allow header"})
+		return
+	}
+	rc.answer(w, &delivery{reason: ReasonOK, detail: "healthy"})
+}
+
+func (rc *Receiver) process(w http.ResponseWriter, r *http.Request) *delivery {
+	d := &delivery{event: r.Header.Get(EventHeader), id: r.Header.Get(DeliveryHeader), bytes: r.ContentLength}
+	fail := func(reason Reason, detail string) *delivery {
+		d.reason, d.detail = reason, detail
+		return d
+	}
+
+	// 1. Path and method.
+	if r.URL.Path != rc.path {
+		return fail(ReasonNotFound, "")
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		return fail(ReasonMethodNotAllowed, "")
+	}
+
+	// 2. Length: a declared Content-Length, unless chunked bodies are allowed.
+	declared := r.ContentLength >= 0 && len(r.TransferEncoding) == 0 && r.Header.Get("Content-Length") != ""
+	if !declared && !rc.allowChunked {
+		if len(r.TransferEncoding) > 0 {
+			return fail(ReasonLengthRequired, "the body was sent with Transfer-Encoding: chunked; send it with a Content-Length (or start listen with --allow-chunked)")
+		}
+		return fail(ReasonLengthRequired, "")
+	}
+
+	// 3. Size, from the declaration alone.
+	if declared && r.ContentLength > rc.maxBody {
+		return fail(ReasonBodyTooLarge, "Content-Length "+strconv.FormatInt(r.ContentLength, 10)+
+			" is over the limit of "+strconv.FormatInt(rc.maxBody, 10)+" bytes (--max-body); the body was not read")
+	}
+
+	// 4. Signature header, before the body.
+	d.header = rc.scheme.SignatureHeader()
+	v, err := rc.scheme.Begin(r.Header, rc.now())
+	if err != nil {
+		return fail(signatureReason(err), signatureDetail(err))
+	}
+
+	// 5. The body, hashed as it is read.
+	body, err := readBody(r.Body, r.ContentLength, declared, rc.maxBody, v)
+	d.bytes = int64(len(body))
+	switch {
+	case errors.Is(err, errTooLarge):
+		return fail(ReasonBodyTooLarge, "the body grew past the limit of "+strconv.FormatInt(rc.maxBody, 10)+" bytes (--max-body)")
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return fail(ReasonBodyTimeout, "")
+	case err != nil:
+		return fail(ReasonBodyIncomplete, "the body ended after "+strconv.Itoa(len(body))+" of "+
+			strconv.FormatInt(r.ContentLength, 10)+" declared bytes; the client stopped early or declared the wrong length")
+	}
+
+	// 6. Signature against the body.
+	if err := v.Verify(); err != nil {
+		sum := sha256.Sum256(body)
+		d.bodySHA256 = hex.EncodeToString(sum[:])
+		return fail(signatureReason(err), "")
+	}
+	d.header = ""
+
+	// 7. Content type; only now is the body looked at.
+	payload, reason, detail := decodePayload(r.Header.Get("Content-Type"), body)
+	if reason != "" {
+		return fail(reason, detail)
+	}
+
+	// 8. Event type.
+	if d.event == "" {
+		return fail(ReasonEventMissing, "")
+	}
+
+	// 9. Route.
+	d.summary = summarize(d.event, payload)
+	if d.id != "" {
+		d.redelivery = rc.recent.add(d.id)
+	}
+	d.reason = ReasonOK
+	return d
+}
+
+// signatureReason maps a signing error to its reason.
+func signatureReason(err error) Reason {
+	switch {
+	case errors.Is(err, signing.ErrMissing):
+		return ReasonSignatureMissing
+	case errors.Is(err, signing.ErrMalformed):
+		return ReasonSignatureMalformed
+	case errors.Is(err, signing.ErrMismatch):
+		return ReasonSignatureMismatch
+	default:
+		return ReasonNoSecret
+	}
+}
+
+// signatureDetail is the developer-facing sentence for a signing error.
+// signing's errors never hold the secret or the expected MAC.
+func signatureDetail(err error) string {
+	var se *signing.Error
+	if errors.As(err, &se) {
+		return se.Header + ": " + se.Detail
+	}
+	return ""
+}
+
+var (
+	errTooLarge   = errors.New("body too large")
+	errIncomplete = errors.New("body incomplete")
+)
+
+// readChunk is how much is read (and hashed) at a time.
+const readChunk = 32 << 10
+
+// readBody reads the body once, writing each chunk into v as it arrives.
+// With a declared length it allocates exactly that much and fails with
+// errIncomplete (or the read error, such as a deadline) when the body ends
+// early; otherwise it reads at most max bytes and fails with errTooLarge past
+// that. It returns what it read in every case.
+func readBody(r io.Reader, length int64, declared bool, max int64, v io.Writer) ([]byte, error) {
+	if declared {
+		buf := make([]byte, length)
+		off := 0
+		for off < len(buf) {
+			end := min(off+readChunk, len(buf))
+			n, err := r.Read(buf[off:end])
+			v.Write(buf[off : off+n])
+			off += n
+			if err != nil {
+				if off == len(buf) {
+					break
+				}
+				if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+					return buf[:off], errIncomplete
+				}
+				return buf[:off], err
+			}
+		}
+		return buf, nil
+	}
+	var buf bytes.Buffer
+	_, err := io.Copy(io.MultiWriter(&buf, v), io.LimitReader(r, max+1))
+	if err != nil {
+		return buf.Bytes(), err
+	}
+	if int64(buf.Len()) > max {
+		return buf.Bytes()[:max], errTooLarge
+	}
+	return buf.Bytes(), nil
+}
+
+// answer writes the JSON answer for d.
+func (rc *Receiver) answer(w http.ResponseWriter, d *delivery) {
+	info := d.reason.Info()
+	a := answer{Status: info.Status, Reason: d.reason, Message: info.Message}
+	if d.detail != "" {
+		a.Message = d.detail
+	}
+	if d.reason == ReasonOK && d.event != "" {
+		a.Event, a.Action, a.Summary, a.Delivery, a.Redelivery = d.event, d.summary.Action, d.summary.Text, d.id, d.redelivery
+	}
+	b, _ := json.Marshal(a) // a holds only strings, ints and bools.
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(info.Status)
+	w.Write(append(b, '\n'))
+}
+
+// answer is the JSON body of every response.
+type answer struct {
+	Status     int    `json:"status"`
+	Reason     Reason `json:"reason"`
+	Message    string `json:"message"`
+	Event      string `json:"event,omitempty"`
+	Action     string `json:"action,omitempty"`
+	Summary    string `json:"summary,omitempty"`
+	Delivery   string `json:"delivery,omitempty"`
+	Redelivery bool   `json:"redelivery,omitempty"`
+}
+
+// record logs d and counts it.
+func (rc *Receiver) record(r *http.Request, d *delivery, start time.Time) {
+	info := d.reason.Info()
+	rc.stats.add(info.Status, d.event, d.reason == ReasonOK)
+	elapsed := rc.now().Sub(start)
+	attrs := []slog.Attr{
+		slog.Int(KeyStatus, info.Status),
+		slog.String(KeyEvent, d.event),
+		slog.String(KeyAction, d.summary.Action),
+		slog.String(KeyDelivery, d.id),
+		slog.Int64(KeyBytes, d.bytes),
+		slog.Float64(KeyDuration, float64(elapsed.Microseconds())/1000),
+		slog.String(KeyRemote, r.RemoteAddr),
+		slog.String(KeyMethod, r.Method),
+		slog.String(KeyPath, r.URL.Path),
+	}
+	level := slog.LevelInfo
+	msg := MsgDelivery
+	if d.reason == ReasonOK {
+		attrs = append(attrs, slog.String(KeySummary, d.summary.Text))
+		if d.redelivery {
+			attrs = append(attrs, slog.Bool(KeyRedelivery, true))
+			msg = MsgRedelivery
+		}
+	} else {
+		level = slog.LevelWarn
+		if info.Status >= 500 {
+			level = slog.LevelError
+		}
+		detail := d.detail
+		if detail == "" {
+			detail = info.Message
+		}
+		attrs = append(attrs, slog.String(KeyReason, string(d.reason)), slog.String(KeyDetail, detail))
+		if d.header != "" {
+			attrs = append(attrs, slog.String(KeyHeader, d.header))
+		}
+		if d.bodySHA256 != "" {
+			attrs = append(attrs, slog.String(KeyBodySHA256, d.bodySHA256))
+		}
+	}
+	rc.log.LogAttrs(r.Context(), level, msg, attrs...)
+}

@@ -1,0 +1,472 @@
+package receiver
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hooklab/hooklab/signing"
+)
+
+const testSecret = "a-test-secret-that-is-long-enough-0123"
+
+// mustReceiver returns a Receiver for testSecret with cfg's other fields,
+// logging JSON lines into the returned buffer, with a fixed clock.
+func mustReceiver(tb testing.TB, cfg Config) (*Receiver, *bytes.Buffer) {
+	tb.Helper()
+	if cfg.Scheme == nil {
+		s, err := signing.NewGitHub(testSecret)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		cfg.Scheme = s
+	}
+	var logs bytes.Buffer
+	cfg.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
+	if cfg.Now == nil {
+		cfg.Now = func() time.Time { return time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC) }
+	}
+	rc, err := New(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return rc, &logs
+}
+
+// hubSignature computes X-Hub-Signature-256 independently of the signing
+// package, so a bug there cannot hide here.
+func hubSignature(secret string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// delivery builds a request as GitHub sends it: POST, a Content-Length
+// header, JSON, an event, a delivery id and a valid signature. Options edit it.
+func newDelivery(event string, body []byte, opts ...func(*http.Request)) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, DefaultPath, bytes.NewReader(body))
+	r.Header.Set("Content-Length", strconv.Itoa(len(body)))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set(EventHeader, event)
+	r.Header.Set(DeliveryHeader, "72d3162e-cc78-11e3-81ab-4c9367dc0958")
+	r.Header.Set(signing.GitHubSignatureHeader, hubSignature(testSecret, body))
+	for _, o := range opts {
+		o(r)
+	}
+	return r
+}
+
+func withHeader(name, value string) func(*http.Request) {
+	return func(r *http.Request) { r.Header.Set(name, value) }
+}
+
+func withoutHeader(name string) func(*http.Request) {
+	return func(r *http.Request) { r.Header.Del(name) }
+}
+
+// answerOf decodes a JSON answer.
+func answerOf(tb testing.TB, rec *httptest.ResponseRecorder) answer {
+	tb.Helper()
+	if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
+		tb.Fatalf("Content-Type = %q, want application/json", ct)
+	}
+	var a answer
+	if err := json.Unmarshal(rec.Body.Bytes(), &a); err != nil {
+		tb.Fatalf("answer is not JSON: %v: %q", err, rec.Body.String())
+	}
+	return a
+}
+
+// logRecords decodes JSON log lines.
+func logRecords(tb testing.TB, logs *bytes.Buffer) []map[string]any {
+	tb.Helper()
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		if line == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			tb.Fatalf("log line is not JSON: %v: %q", err, line)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func formBody(payload string) []byte {
+	return []byte("payload=" + url.QueryEscape(payload))
+}
+
+// failingReader fails every read, as a body that was never sent would.
+type failingReader struct{ err error }
+
+func (f failingReader) Read([]byte) (int, error) { return 0, f.err }
+
+func TestPipeline(t *testing.T) {
+	ping := []byte(`{"zen":"Design for failure.","hook_id":42}`)
+	tests := []struct {
+		name       string
+		cfg        Config
+		req        *http.Request
+		wantStatus int
+		wantReason Reason
+		wantAllow  string
+		wantInMsg  string
+	}{
+		{name: "valid ping", req: newDelivery("ping", ping), wantStatus: 200, wantReason: ReasonOK},
+		{name: "health", req: httptest.NewRequest(http.MethodGet, "/healthz", nil), wantStatus: 200, wantReason: ReasonOK},
+		{name: "health HEAD", req: httptest.NewRequest(http.MethodHead, "/healthz", nil), wantStatus: 200, wantReason: ReasonOK},
+		{name: "health POST", req: httptest.NewRequest(http.MethodPost, "/healthz", nil),
+			wantStatus: 405, wantReason: ReasonMethodNotAllowed, wantAllow: "GET, HEAD"},
+		{name: "other path", req: newDelivery("ping", ping, func(r *http.Request) { r.URL.Path = "/elsewhere" }),
+			wantStatus: 404, wantReason: ReasonNotFound},
+		{name: "GET on webhook path", req: httptest.NewRequest(http.MethodGet, DefaultPath, nil),
+			wantStatus: 405, wantReason: ReasonMethodNotAllowed, wantAllow: "POST"},
+		{name: "PUT on webhook path", req: newDelivery("ping", ping, func(r *http.Request) { r.Method = http.MethodPut }),
+			wantStatus: 405, wantReason: ReasonMethodNotAllowed, wantAllow: "POST"},
+		{name: "custom path", cfg: Config{Path: "/hooks/github"},
+			req:        newDelivery("ping", ping, func(r *http.Request) { r.URL.Path = "/hooks/github" }),
+			wantStatus: 200, wantReason: ReasonOK},
+		{name: "default path not served when custom", cfg: Config{Path: "/hooks/github"},
+			req: newDelivery("ping", ping), wantStatus: 404, wantReason: ReasonNotFound},
+		{name: "no Content-Length", req: newDelivery("ping", ping, withoutHeader("Content-Length")),
+			wantStatus: 411, wantReason: ReasonLengthRequired},
+		{name: "chunked", req: newDelivery("ping", ping, withoutHeader("Content-Length"), func(r *http.Request) {
+			r.ContentLength, r.TransferEncoding = -1, []string{"chunked"}
+		}), wantStatus: 411, wantReason: ReasonLengthRequired, wantInMsg: "chunked"},
+		{name: "chunked allowed", cfg: Config{AllowChunked: true},
+			req: newDelivery("ping", ping, withoutHeader("Content-Length"), func(r *http.Request) {
+				r.ContentLength, r.TransferEncoding = -1, []string{"chunked"}
+			}), wantStatus: 200, wantReason: ReasonOK},
+		{name: "chunked allowed but over the limit", cfg: Config{AllowChunked: true, MaxBody: 10},
+			req: newDelivery("ping", ping, withoutHeader("Content-Length"), func(r *http.Request) {
+				r.ContentLength, r.TransferEncoding = -1, []string{"chunked"}
+			}), wantStatus: 413, wantReason: ReasonBodyTooLarge},
+		{name: "declared over the limit, body never read", cfg: Config{MaxBody: 10},
+			req: newDelivery("ping", ping, func(r *http.Request) { r.Body = io.NopCloser(failingReader{io.ErrUnexpectedEOF}) }),
+			wantStatus: 413, wantReason: ReasonBodyTooLarge, wantInMsg: "not read"},
+		{name: "signature missing, body never read",
+			req:        newDelivery("ping", ping, withoutHeader(signing.GitHubSignatureHeader), func(r *http.Request) { r.Body = io.NopCloser(failingReader{io.ErrUnexpectedEOF}) }),
+			wantStatus: 401, wantReason: ReasonSignatureMissing},
+		{name: "SHA-1 signature only",
+			req: newDelivery("ping", ping, withoutHeader(signing.GitHubSignatureHeader),
+				withHeader(signing.GitHubLegacySignatureHeader, "sha1=0123456789012345678901234567890123456789")),
+			wantStatus: 401, wantReason: ReasonSignatureMissing, wantInMsg: "SHA-1"},
+		{name: "signature without prefix",
+			req:        newDelivery("ping", ping, withHeader(signing.GitHubSignatureHeader, strings.TrimPrefix(hubSignature(testSecret, ping), "sha256="))),
+			wantStatus: 401, wantReason: ReasonSignatureMalformed},
+		{name: "signature not hex",
+			req:        newDelivery("ping", ping, withHeader(signing.GitHubSignatureHeader, "sha256="+strings.Repeat("zz", 32))),
+			wantStatus: 401, wantReason: ReasonSignatureMalformed},
+		{name: "signature truncated",
+			req:        newDelivery("ping", ping, withHeader(signing.GitHubSignatureHeader, hubSignature(testSecret, ping)[:40])),
+			wantStatus: 401, wantReason: ReasonSignatureMalformed},
+		{name: "signature empty",
+			req:        newDelivery("ping", ping, withHeader(signing.GitHubSignatureHeader, "")),
+			wantStatus: 401, wantReason: ReasonSignatureMalformed},
+		{name: "body shorter than declared",
+			req:        newDelivery("ping", ping, func(r *http.Request) { r.Header.Set("Content-Length", "100"); r.ContentLength = 100 }),
+			wantStatus: 400, wantReason: ReasonBodyIncomplete},
+		{name: "body times out",
+			req:        newDelivery("ping", ping, func(r *http.Request) { r.Body = io.NopCloser(failingReader{os.ErrDeadlineExceeded}) }),
+			wantStatus: 408, wantReason: ReasonBodyTimeout},
+		{name: "signed with another secret",
+			req:        newDelivery("ping", ping, withHeader(signing.GitHubSignatureHeader, hubSignature("another secret", ping))),
+			wantStatus: 401, wantReason: ReasonSignatureMismatch},
+		{name: "body changed after signing",
+			req: newDelivery("ping", append(append([]byte(nil), ping...), '\n'),
+				withHeader(signing.GitHubSignatureHeader, hubSignature(testSecret, ping))),
+			wantStatus: 401, wantReason: ReasonSignatureMismatch},
+		{name: "invalid JSON, valid signature", req: newDelivery("ping", []byte(`{"zen":`)),
+			wantStatus: 400, wantReason: ReasonInvalidJSON},
+		{name: "empty body, valid signature", req: newDelivery("ping", nil),
+			wantStatus: 400, wantReason: ReasonInvalidJSON},
+		{name: "JSON with charset", req: newDelivery("ping", ping, withHeader("Content-Type", "application/json; charset=utf-8")),
+			wantStatus: 200, wantReason: ReasonOK},
+		{name: "form", req: newDelivery("push", formBody(`{"ref":"refs/heads/main","commits":[]}`),
+			withHeader("Content-Type", "application/x-www-form-urlencoded")), wantStatus: 200, wantReason: ReasonOK},
+		{name: "form without payload", req: newDelivery("push", []byte("other=1"),
+			withHeader("Content-Type", "application/x-www-form-urlencoded")), wantStatus: 400, wantReason: ReasonPayloadMissing},
+		{name: "form with payload twice", req: newDelivery("push", []byte("payload=%7B%7D&payload=%7B%7D"),
+			withHeader("Content-Type", "application/x-www-form-urlencoded")), wantStatus: 400, wantReason: ReasonFormInvalid},
+		{name: "form that does not decode", req: newDelivery("push", []byte("payload=%zz"),
+			withHeader("Content-Type", "application/x-www-form-urlencoded")), wantStatus: 400, wantReason: ReasonFormInvalid},
+		{name: "form with invalid JSON payload", req: newDelivery("push", formBody(`{"ref":`),
+			withHeader("Content-Type", "application/x-www-form-urlencoded")), wantStatus: 400, wantReason: ReasonInvalidJSON},
+		{name: "text/plain", req: newDelivery("ping", ping, withHeader("Content-Type", "text/plain")),
+			wantStatus: 415, wantReason: ReasonUnsupportedMediaType, wantInMsg: "text/plain"},
+		{name: "no content type", req: newDelivery("ping", ping, withoutHeader("Content-Type")),
+			wantStatus: 415, wantReason: ReasonUnsupportedMediaType, wantInMsg: "missing"},
+		{name: "content type that does not parse", req: newDelivery("ping", ping, withHeader("Content-Type", "application/json; =")),
+			wantStatus: 415, wantReason: ReasonUnsupportedMediaType},
+		{name: "no event", req: newDelivery("ping", ping, withoutHeader(EventHeader)),
+			wantStatus: 400, wantReason: ReasonEventMissing},
+		{name: "unknown event", req: newDelivery("made_up_event", []byte(`{"action":"poked"}`)),
+			wantStatus: 200, wantReason: ReasonOK},
+		{name: "no delivery id", req: newDelivery("ping", ping, withoutHeader(DeliveryHeader)),
+			wantStatus: 200, wantReason: ReasonOK},
+		// The order of the checks: each earlier failure wins over a later one.
+		{name: "411 before 401", req: newDelivery("ping", ping, withoutHeader("Content-Length"), withoutHeader(signing.GitHubSignatureHeader)),
+			wantStatus: 411, wantReason: ReasonLengthRequired},
+		{name: "413 before 401", cfg: Config{MaxBody: 10}, req: newDelivery("ping", ping, withoutHeader(signing.GitHubSignatureHeader)),
+			wantStatus: 413, wantReason: ReasonBodyTooLarge},
+		{name: "401 before 415 and 400", req: newDelivery("", []byte("not json"),
+			withHeader(signing.GitHubSignatureHeader, hubSignature("other", []byte("not json"))), withHeader("Content-Type", "text/plain")),
+			wantStatus: 401, wantReason: ReasonSignatureMismatch},
+		{name: "415 before event_missing", req: newDelivery("", ping, withHeader("Content-Type", "text/plain")),
+			wantStatus: 415, wantReason: ReasonUnsupportedMediaType},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rc, logs := mustReceiver(t, tt.cfg)
+			rec := httptest.NewRecorder()
+			rc.ServeHTTP(rec, tt.req)
+			a := answerOf(t, rec)
+			if rec.Code != tt.wantStatus || a.Status != tt.wantStatus || a.Reason != tt.wantReason {
+				t.Fatalf("got %d (body status %d, reason %q), want %d %q; message %q",
+					rec.Code, a.Status, a.Reason, tt.wantStatus, tt.wantReason, a.Message)
+			}
+			if got := rec.Header().Get("Allow"); got != tt.wantAllow {
+				t.Errorf("Allow = %q, want %q", got, tt.wantAllow)
+			}
+			if a.Message == "" || !strings.Contains(a.Message, tt.wantInMsg) {
+				t.Errorf("message %q does not contain %q", a.Message, tt.wantInMsg)
+			}
+			if strings.Contains(rec.Body.String(), testSecret) || strings.Contains(logs.String(), testSecret) {
+				t.Errorf("the secret leaked into the answer or the log")
+			}
+			if tt.req.URL.Path == HealthPath {
+				return // health checks are not logged
+			}
+			recs := logRecords(t, logs)
+			if len(recs) != 1 {
+				t.Fatalf("got %d log records, want 1: %s", len(recs), logs)
+			}
+			if got := recs[0][KeyStatus]; got != float64(tt.wantStatus) {
+				t.Errorf("log status = %v, want %d", got, tt.wantStatus)
+			}
+			if tt.wantReason != ReasonOK && recs[0][KeyReason] != string(tt.wantReason) {
+				t.Errorf("log reason = %v, want %q", recs[0][KeyReason], tt.wantReason)
+			}
+		})
+	}
+}
+
+func TestAnswerOnSuccess(t *testing.T) {
+	rc, logs := mustReceiver(t, Config{})
+	body := []byte(`{"ref":"refs/heads/main","commits":[{},{}],"pusher":{"name":"octocat"},"compare":"https://github.com/o/r/compare/a...b","repository":{"full_name":"o/r"}}`)
+	rec := httptest.NewRecorder()
+	rc.ServeHTTP(rec, newDelivery("push", body))
+	a := answerOf(t, rec)
+	if a.Event != "push" || a.Delivery != "72d3162e-cc78-11e3-81ab-4c9367dc0958" || !strings.Contains(a.Summary, "refs/heads/main") {
+		t.Errorf("answer = %+v; want event push, the delivery id and a summary naming the ref", a)
+	}
+	recs := logRecords(t, logs)
+	r := recs[0]
+	for _, key := range []string{"time", "level", "msg", KeyStatus, KeyEvent, KeyAction, KeyDelivery, KeyBytes, KeyDuration, KeyRemote, KeySummary} {
+		if _, ok := r[key]; !ok {
+			t.Errorf("log record has no %q: %v", key, r)
+		}
+	}
+	if r[KeyBytes] != float64(len(body)) || r["msg"] != MsgDelivery || r["level"] != "INFO" {
+		t.Errorf("log record = %v", r)
+	}
+}
+
+func TestUnauthorizedLogHelpsWithoutLeaking(t *testing.T) {
+	rc, logs := mustReceiver(t, Config{})
+	body := []byte(`{"zen":"x"}`)
+	good := hubSignature(testSecret, body)
+	rec := httptest.NewRecorder()
+	rc.ServeHTTP(rec, newDelivery("ping", body, withHeader(signing.GitHubSignatureHeader, hubSignature("wrong", body))))
+	r := logRecords(t, logs)[0]
+	sum := sha256.Sum256(body)
+	if r[KeyHeader] != signing.GitHubSignatureHeader || r[KeyBodySHA256] != hex.EncodeToString(sum[:]) || r[KeyBytes] != float64(len(body)) {
+		t.Errorf("401 record = %v; want header, body_sha256 and bytes", r)
+	}
+	if r["level"] != "WARN" {
+		t.Errorf("level = %v, want WARN", r["level"])
+	}
+	out := logs.String() + rec.Body.String()
+	for _, secretish := range []string{testSecret, strings.TrimPrefix(good, "sha256="), strings.ToUpper(strings.TrimPrefix(good, "sha256="))} {
+		if strings.Contains(out, secretish) {
+			t.Errorf("output contains %q: %s", secretish, out)
+		}
+	}
+}
+
+func TestRedelivery(t *testing.T) {
+	rc, logs := mustReceiver(t, Config{RecentDeliveries: 2})
+	send := func(id string) answer {
+		rec := httptest.NewRecorder()
+		rc.ServeHTTP(rec, newDelivery("ping", []byte(`{}`), withHeader(DeliveryHeader, id)))
+		return answerOf(t, rec)
+	}
+	steps := []struct {
+		id   string
+		want bool
+	}{
+		{"a", false}, {"a", true}, {"b", false}, {"c", false}, // "a" is forgotten here: only 2 remembered
+		{"a", false}, {"c", true},
+	}
+	for i, s := range steps {
+		if got := send(s.id); got.Status != 200 || got.Redelivery != s.want {
+			t.Errorf("step %d (%s): status %d redelivery %v, want 200 %v", i, s.id, got.Status, got.Redelivery, s.want)
+		}
+	}
+	if n := rc.recent.len(); n != 2 {
+		t.Errorf("remembered %d ids, want at most 2", n)
+	}
+	recs := logRecords(t, logs)
+	if recs[1]["msg"] != MsgRedelivery || recs[1][KeyRedelivery] != true {
+		t.Errorf("second record = %v, want a redelivery", recs[1])
+	}
+	// An unverified delivery does not enter the set.
+	rec := httptest.NewRecorder()
+	rc.ServeHTTP(rec, newDelivery("ping", []byte(`{}`), withHeader(DeliveryHeader, "z"), withHeader(signing.GitHubSignatureHeader, hubSignature("x", []byte(`{}`)))))
+	if got := send("z"); got.Redelivery {
+		t.Errorf("an id first seen on a 401 counted as delivered before")
+	}
+}
+
+func TestRecentIDsBounded(t *testing.T) {
+	r := newRecentIDs(100)
+	for i := range 10000 {
+		r.add(strconv.Itoa(i))
+	}
+	if r.len() != 100 || len(r.ring) != 100 {
+		t.Fatalf("remembered %d ids in a ring of %d, want 100", r.len(), len(r.ring))
+	}
+	if !r.add("9999") || r.add("9899") {
+		t.Errorf("want the newest 100 ids remembered and older ones forgotten")
+	}
+}
+
+func TestStats(t *testing.T) {
+	rc, _ := mustReceiver(t, Config{})
+	for _, req := range []*http.Request{
+		newDelivery("ping", []byte(`{}`)),
+		newDelivery("push", []byte(`{}`)),
+		newDelivery("push", []byte(`{}`)),
+		newDelivery("push", []byte(`{}`), withoutHeader(signing.GitHubSignatureHeader)),
+	} {
+		rc.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	s := rc.Stats()
+	if s.Total != 4 || s.ByStatus[200] != 3 || s.ByStatus[401] != 1 || s.ByEvent["push"] != 2 || s.ByEvent["ping"] != 1 {
+		t.Errorf("stats = %+v", s)
+	}
+}
+
+func TestNewRefusesNoScheme(t *testing.T) {
+	if _, err := New(Config{}); err == nil {
+		t.Fatal("New without a Scheme succeeded")
+	}
+	if _, err := New(Config{Scheme: &signing.GitHub{}, MaxBody: -1}); err == nil {
+		t.Fatal("New with a negative MaxBody succeeded")
+	}
+}
+
+// An empty secret never verifies: a zero GitHub scheme answers 500, not 200,
+// even to a delivery signed with the empty key.
+func TestEmptySecretNeverVerifies(t *testing.T) {
+	rc, _ := mustReceiver(t, Config{Scheme: &signing.GitHub{}})
+	body := []byte(`{}`)
+	rec := httptest.NewRecorder()
+	rc.ServeHTTP(rec, newDelivery("ping", body, withHeader(signing.GitHubSignatureHeader, hubSignature("", body))))
+	if rec.Code == http.StatusOK || answerOf(t, rec).Reason != ReasonNoSecret {
+		t.Fatalf("got %d %s, want 500 no_secret", rec.Code, rec.Body)
+	}
+}
+
+// The README's reason table is the code's table: every reason appears there
+// with its status, in a row of its own.
+func TestReadmeReasonTable(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{}
+	for _, line := range strings.Split(string(readme), "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 4 {
+			continue
+		}
+		reason := strings.Trim(strings.TrimSpace(cells[2]), "`")
+		rows[reason] = strings.TrimSpace(cells[1])
+	}
+	for _, ri := range Reasons() {
+		if got, ok := rows[string(ri.Reason)]; !ok || got != strconv.Itoa(ri.Status) {
+			t.Errorf("README has no row | %d | `%s` | (found status %q)", ri.Status, ri.Reason, got)
+		}
+	}
+}
+
+func TestReasonTableComplete(t *testing.T) {
+	seen := map[Reason]bool{}
+	for _, ri := range Reasons() {
+		if seen[ri.Reason] || ri.Status == 0 || ri.Message == "" {
+			t.Errorf("bad or repeated row %+v", ri)
+		}
+		seen[ri.Reason] = true
+	}
+}
+
+// Every payload of the shared corpus of real GitHub deliveries, signed and
+// sent with its event, gets 200 and a log record naming the event.
+func TestCorpusDeliveries(t *testing.T) {
+	root := filepath.Join("..", "..", "shared", "corpus", "github-payloads")
+	events, err := os.ReadDir(root)
+	if os.IsNotExist(err) {
+		t.Skip("../shared/corpus is not here (a clone elsewhere)")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, logs := mustReceiver(t, Config{})
+	n := 0
+	for _, ev := range events {
+		if !ev.IsDir() {
+			continue
+		}
+		files, err := filepath.Glob(filepath.Join(root, ev.Name(), "*.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			body, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			logs.Reset()
+			rec := httptest.NewRecorder()
+			rc.ServeHTTP(rec, newDelivery(ev.Name(), body, withHeader(DeliveryHeader, f)))
+			if rec.Code != http.StatusOK {
+				t.Errorf("%s: got %d %s", f, rec.Code, rec.Body)
+				continue
+			}
+			recs := logRecords(t, logs)
+			if len(recs) != 1 || recs[0][KeyEvent] != ev.Name() || recs[0][KeyStatus] != float64(200) || recs[0][KeySummary] == "" {
+				t.Errorf("%s: log = %s", f, logs)
+			}
+			n++
+		}
+	}
+	if n < 273 {
+		t.Errorf("sent %d corpus payloads, want all 273", n)
+	}
+}

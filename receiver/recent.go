@@ -1,0 +1,45 @@
+package receiver
+
+import "sync"
+
+// recentIDs remembers the most recent delivery ids, up to a fixed number,
+// so a repeated id can be reported as a redelivery without the set growing
+// for as long as the listener runs. The oldest id is forgotten first.
+type recentIDs struct {
+	mu   sync.Mutex
+	ring []string
+	next int
+	seen map[string]struct{}
+}
+
+func newRecentIDs(size int) *recentIDs {
+	if size < 1 {
+		size = 1
+	}
+	return &recentIDs{ring: make([]string, 0, size), seen: make(map[string]struct{}, size)}
+}
+
+// add records id and reports whether it was already among the recent ids.
+func (r *recentIDs) add(id string) (repeated bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.seen[id]; ok {
+		return true
+	}
+	if len(r.ring) < cap(r.ring) {
+		r.ring = append(r.ring, id)
+	} else {
+		delete(r.seen, r.ring[r.next])
+		r.ring[r.next] = id
+		r.next = (r.next + 1) % len(r.ring)
+	}
+	r.seen[id] = struct{}{}
+	return false
+}
+
+// len returns how many ids are remembered.
+func (r *recentIDs) len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.seen)
+}

@@ -1,0 +1,83 @@
+package receiver
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+)
+
+// Limits bounds what one connection may take, so that clients that never
+// finish their headers or bodies are dropped while others are served.
+type Limits struct {
+	// ReadHeaderTimeout is how long a client has to send its headers.
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout is how long a client has to send headers and body.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds the time from the end of the headers to the
+	// end of the answer.
+	WriteTimeout time.Duration
+	// IdleTimeout is how long a kept-alive connection may wait for its
+	// next request.
+	IdleTimeout time.Duration
+	// MaxHeaderBytes caps the request line and headers.
+	MaxHeaderBytes int
+	// ShutdownTimeout is how long in-flight requests may take to finish
+	// once shutdown has begun.
+	ShutdownTimeout time.Duration
+}
+
+// DefaultLimits suits a receiver on a developer's machine or behind a proxy:
+// generous enough for a 25 MiB body over a slow link, strict enough that a
+// stalled client is dropped within a minute or two.
+func DefaultLimits() Limits {
+	return Limits{
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      75 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ShutdownTimeout:   10 * time.Second,
+	}
+}
+
+// Serve serves h on ln, with lim, until ctx is done. Then it stops
+// accepting, lets in-flight requests finish for up to lim.ShutdownTimeout,
+// and returns nil; it returns an error only when serving failed or
+// in-flight requests outlasted the shutdown timeout. It closes ln.
+// net/http's own messages go to log as warnings, so that in JSON mode every
+// line stays a JSON object; a nil log discards them.
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, lim Limits, log *slog.Logger) error {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: lim.ReadHeaderTimeout,
+		ReadTimeout:       lim.ReadTimeout,
+		WriteTimeout:      lim.WriteTimeout,
+		IdleTimeout:       lim.IdleTimeout,
+		MaxHeaderBytes:    lim.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), lim.ShutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	if err != nil {
+		srv.Close()
+		return err
+	}
+	return nil
+}
