@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"time"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Exit codes, the only ones hooklab uses.
+const (
+	exitOK    = 0 // done as asked
+	exitError = 1 // the work failed: a server error, an unexpected answer
+	exitUsage = 2 // bad flags, arguments or configuration
+)
+
+// system is what hooklab takes from the world outside, so tests can run it
+// without a terminal, a real clock or real randomness.
+type system struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	random         io.Reader
+	now            func() time.Time
+	isTerminal     func(io.Writer) bool
+}
+
+// run is main without the process: it runs hooklab with args and returns
+// the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	return runWith(ctx, args, system{
+		stdout: stdout, stderr: stderr, getenv: getenv,
+		random: rand.Reader, now: time.Now, isTerminal: isTerminal,
+	})
+}
+
+func runWith(ctx context.Context, args []string, sys system) int {
+	app := newApp(sys)
+	err := app.RunContext(ctx, args)
+	if err == nil {
+		return exitOK
+	}
+	var reported reportedError
+	if !errors.As(err, &reported) {
+		fmt.Fprintf(sys.stderr, "hooklab: %v\n", err)
+	}
+	return exitCode(err)
+}
+
+// usageError is a mistake in how hooklab was called or configured.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// reportedError is an error that was already shown to the user (as a log
+// record, say), so run only turns it into an exit code.
+type reportedError struct{ err error }
+
+func (e reportedError) Error() string { return e.err.Error() }
+func (e reportedError) Unwrap() error { return e.err }
+
+// exitCode maps an error to its exit code.
+func exitCode(err error) int {
+	var ue usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ue):
+		return exitUsage
+	default:
+		return exitError
+	}
+}
+
+// version returns the module version from the build info, with the VCS
+// revision when the binary was built from a checkout.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := info.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	var rev, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = ", modified"
+			}
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if rev != "" {
+		v += " (" + rev + modified + ")"
+	}
+	return v + " " + info.GoVersion
+}
+
+func newApp(sys system) *cli.App {
+	onUsageError := func(_ *cli.Context, err error, _ bool) error { return usageError{err} }
+	app := &cli.App{
+		Name:    "hooklab",
+		Usage:   "build, debug and smoke-test webhook endpoints",
+		Version: version(),
+		Description: "hooklab receives webhooks and verifies their signatures with exact status codes and reasons.\n\n" +
+			"Start a receiver:   hooklab listen\n" +
+			"Settings come from flags, the environment, or a .env file (WEBHOOK_SECRET, HOOKLAB_ADDR, HOOKLAB_PATH).",
+		Writer:                 sys.stdout,
+		ErrWriter:              sys.stderr,
+		ExitErrHandler:         func(*cli.Context, error) {},
+		OnUsageError:           onUsageError,
+		HideHelpCommand:        true,
+		UseShortOptionHandling: true,
+		Commands: []*cli.Command{
+			listenCommand(sys, onUsageError),
+		},
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return usageErrorf("unknown command %q; run 'hooklab --help' for the commands", c.Args().First())
+			}
+			return cli.ShowAppHelp(c)
+		},
+	}
+	return app
+}

@@ -1,0 +1,300 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/fatih/color"
+	"github.com/urfave/cli/v2"
+
+	"github.com/hooklab/hooklab/receiver"
+	"github.com/hooklab/hooklab/signing"
+)
+
+const (
+	defaultAddr = "127.0.0.1:8080"
+	logText     = "text"
+	logJSON     = "json"
+)
+
+// listenOptions is everything `hooklab listen` is told on its command line.
+type listenOptions struct {
+	Addr, Path         string
+	AddrSet, PathSet   bool
+	Secret, SecretFile string
+	EnvFile            string
+	EnvFileSet         bool
+	MaxBody            string
+	AllowChunked       bool
+	LogFormat          string
+	Color              string
+}
+
+func listenCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
+	return &cli.Command{
+		Name:      "listen",
+		Usage:     "receive webhooks and verify their signatures",
+		UsageText: "hooklab listen [--addr 127.0.0.1:8080] [--path /webhook] [--secret S | --secret-file F] [options]",
+		Description: "Receives GitHub-style webhooks, verifies X-Hub-Signature-256 in constant time, and answers\n" +
+			"with an exact status and a machine-readable reason (200, 400, 401, 404, 405, 408, 411, 413, 415).\n" +
+			"With no secret configured it generates one and shows it once.\n\n" +
+			"Examples:\n" +
+			"   hooklab listen                                   # generated secret, 127.0.0.1:8080/webhook\n" +
+			"   WEBHOOK_SECRET=... hooklab listen --addr 127.0.0.1:0 --log-format json | jq .",
+		OnUsageError: onUsageError,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "addr", Value: defaultAddr, Usage: "`HOST:PORT` to listen on; port 0 takes a free one [$" + envAddr + "]"},
+			&cli.StringFlag{Name: "path", Value: receiver.DefaultPath, Usage: "`PATH` that deliveries are posted to [$" + envPath + "]"},
+			&cli.StringFlag{Name: "secret", Usage: "shared `SECRET` (visible to other local users: prefer --secret-file or " + envSecret + ")"},
+			&cli.StringFlag{Name: "secret-file", Usage: "read the secret from `FILE` (one trailing newline dropped)"},
+			&cli.StringFlag{Name: "env-file", Value: defaultEnvFile, Usage: "read " + envSecret + ", " + envAddr + " and " + envPath + " from `FILE` when not in the environment"},
+			&cli.StringFlag{Name: "max-body", Value: "25MiB", Usage: "largest body accepted (`SIZE`, e.g. 25MiB, 512KiB); larger ones get 413 unread"},
+			&cli.BoolFlag{Name: "allow-chunked", Usage: "accept bodies without Content-Length (still capped by --max-body)"},
+			&cli.StringFlag{Name: "log-format", Value: logText, Usage: "`FORMAT` of the log: text (one coloured line per delivery) or json (one object per line)"},
+			&cli.StringFlag{Name: "color", Value: string(colorAuto), Usage: "colour the text log: `WHEN` auto, always or never (auto: only on a terminal without NO_COLOR)"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return usageErrorf("listen takes no arguments, got %q", c.Args().First())
+			}
+			return runListen(c.Context, sys, listenOptions{
+				Addr: c.String("addr"), AddrSet: c.IsSet("addr"),
+				Path: c.String("path"), PathSet: c.IsSet("path"),
+				Secret: c.String("secret"), SecretFile: c.String("secret-file"),
+				EnvFile: c.String("env-file"), EnvFileSet: c.IsSet("env-file"),
+				MaxBody: c.String("max-body"), AllowChunked: c.Bool("allow-chunked"),
+				LogFormat: c.String("log-format"), Color: c.String("color"),
+			})
+		},
+	}
+}
+
+// listenConfig is listenOptions resolved against the environment.
+type listenConfig struct {
+	addr, path   string
+	secret       secret
+	maxBody      int64
+	allowChunked bool
+	json         bool
+	color        bool
+}
+
+func resolveListen(sys system, o listenOptions) (listenConfig, error) {
+	cfg := listenConfig{allowChunked: o.AllowChunked}
+	switch o.LogFormat {
+	case logText:
+	case logJSON:
+		cfg.json = true
+	default:
+		return cfg, usageErrorf("--log-format must be text or json, not %q", o.LogFormat)
+	}
+	mode, err := parseColorMode(o.Color)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.color = !cfg.json && useColor(mode, sys.isTerminal(sys.stdout), sys.getenv)
+	if cfg.maxBody, err = parseSize(o.MaxBody); err != nil {
+		return cfg, usageErrorf("--max-body: %v", err)
+	}
+	env, err := loadEnviron(sys.getenv, o.EnvFile, o.EnvFileSet)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.addr, cfg.path = o.Addr, o.Path
+	if v, _ := env.lookup(envAddr); v != "" && !o.AddrSet {
+		cfg.addr = v
+	}
+	if v, _ := env.lookup(envPath); v != "" && !o.PathSet {
+		cfg.path = v
+	}
+	if !strings.HasPrefix(cfg.path, "/") || cfg.path == receiver.HealthPath {
+		return cfg, usageErrorf("the webhook path must start with / and not be %s, got %q", receiver.HealthPath, cfg.path)
+	}
+	if _, _, err := net.SplitHostPort(cfg.addr); err != nil {
+		return cfg, usageErrorf("the address must be HOST:PORT, such as 127.0.0.1:8080, got %q", cfg.addr)
+	}
+	cfg.secret, err = resolveSecret(o.Secret, o.SecretFile, env, sys.random)
+	return cfg, err
+}
+
+// runListen serves webhooks until ctx is done, then prints a summary.
+func runListen(ctx context.Context, sys system, o listenOptions) error {
+	cfg, err := resolveListen(sys, o)
+	if err != nil {
+		return err
+	}
+	var handler slog.Handler
+	if cfg.json {
+		handler = slog.NewJSONHandler(sys.stdout, nil)
+	} else {
+		handler = receiver.NewTextHandler(sys.stdout, cfg.color)
+	}
+	log := slog.New(handler)
+	fail := func(err error) error {
+		if cfg.json {
+			log.Error("listen failed", "error", err.Error())
+			return reportedError{err}
+		}
+		return err
+	}
+
+	scheme, err := signing.NewGitHub(cfg.secret.value)
+	if err != nil {
+		return fail(usageErrorf("cannot use the secret: %v", err))
+	}
+	rc, err := receiver.New(receiver.Config{
+		Scheme: scheme, Path: cfg.path, MaxBody: cfg.maxBody, AllowChunked: cfg.allowChunked,
+		Logger: log, Now: sys.now,
+	})
+	if err != nil {
+		return fail(err)
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fail(listenError(cfg.addr, err))
+	}
+	b := banner{url: "http://" + ln.Addr().String(), cfg: cfg}
+	b.print(sys.stdout, log)
+
+	if err := receiver.Serve(ctx, ln, rc, receiver.DefaultLimits(), log); err != nil {
+		return fail(fmt.Errorf("serving stopped: %w", err))
+	}
+	printSummary(sys.stdout, log, cfg, rc.Stats())
+	return nil
+}
+
+// listenError explains a failure to bind in terms of what to do about it.
+func listenError(addr string, err error) error {
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return fmt.Errorf("cannot listen on %s: the address is in use (is another hooklab listen running? --addr 127.0.0.1:0 takes a free port)", addr)
+	case errors.Is(err, syscall.EACCES):
+		return fmt.Errorf("cannot listen on %s: permission denied (ports below 1024 need privileges; try a port above 1024)", addr)
+	}
+	return fmt.Errorf("cannot listen on %s: %w", addr, err)
+}
+
+// banner is what listen says when it is ready: where to send deliveries, the
+// secret's source (and a generated secret, the only time a secret is shown),
+// and a request that gets 200.
+type banner struct {
+	url string
+	cfg listenConfig
+}
+
+// curlExample returns a shell snippet that signs a ping with openssl and
+// sends it with curl. A configured secret is referred to, never written.
+func (b banner) curlExample() string {
+	key := `"$` + envSecret + `"`
+	if b.cfg.secret.generated {
+		key = "'" + b.cfg.secret.value + "'"
+	}
+	return `body='{"zen":"Keep it logically awesome.","hook_id":1}'; ` +
+		`sig=$(printf %s "$body" | openssl dgst -sha256 -hmac ` + key + ` | awk '{print $NF}'); ` +
+		`curl -sS ` + b.url + b.cfg.path + ` -H 'Content-Type: application/json' -H 'X-GitHub-Event: ping' ` +
+		`-H "X-Hub-Signature-256: sha256=$sig" --data-binary "$body"`
+}
+
+func (b banner) print(w io.Writer, log *slog.Logger) {
+	cfg := b.cfg
+	webhookURL, healthURL := b.url+cfg.path, b.url+receiver.HealthPath
+	var warnings []string
+	warnings = append(warnings, cfg.secret.warnings()...)
+	if host, _, _ := net.SplitHostPort(strings.TrimPrefix(b.url, "http://")); !isLoopback(host) {
+		warnings = append(warnings, "listening on "+host+", which other machines may reach; the default is loopback only (127.0.0.1)")
+	}
+	if cfg.json {
+		attrs := []any{"url", webhookURL, "health_url", healthURL, "path", cfg.path,
+			"max_body", cfg.maxBody, "allow_chunked", cfg.allowChunked, "secret_source", cfg.secret.source, "try", b.curlExample()}
+		if cfg.secret.generated {
+			attrs = append(attrs, "secret", cfg.secret.value)
+		}
+		log.Info("listening", attrs...)
+		for _, w := range warnings {
+			log.Warn(w)
+		}
+		return
+	}
+	c := func(attrs ...color.Attribute) *color.Color {
+		col := color.New(attrs...)
+		if cfg.color {
+			col.EnableColor()
+		} else {
+			col.DisableColor()
+		}
+		return col
+	}
+	bold, dim, yellow := c(color.Bold), c(color.Faint), c(color.FgYellow, color.Bold)
+	fmt.Fprintf(w, "%s  POST %s  %s\n", bold.Sprint("hooklab listen"), bold.Sprint(webhookURL), dim.Sprint("(health: "+healthURL+")"))
+	if cfg.secret.generated {
+		fmt.Fprintf(w, "  secret  %s  %s\n", bold.Sprint(cfg.secret.value),
+			dim.Sprint("generated for this run and shown only now; set "+envSecret+" or --secret-file to keep one"))
+	} else {
+		fmt.Fprintf(w, "  secret  from %s\n", cfg.secret.source)
+	}
+	limits := "max body " + receiver.HumanBytes(cfg.maxBody) + ", Content-Length required"
+	if cfg.allowChunked {
+		limits = "max body " + receiver.HumanBytes(cfg.maxBody) + ", chunked bodies allowed"
+	}
+	fmt.Fprintf(w, "  limits  %s\n", limits)
+	if !cfg.secret.generated {
+		fmt.Fprintf(w, "  try     %s\n", dim.Sprint("(with "+envSecret+" set to the secret in your shell)"))
+		fmt.Fprintf(w, "          %s\n", b.curlExample())
+	} else {
+		fmt.Fprintf(w, "  try     %s\n", b.curlExample())
+	}
+	for _, warning := range warnings {
+		fmt.Fprintf(w, "  %s %s\n", yellow.Sprint("warning"), warning)
+	}
+	fmt.Fprintf(w, "  %s\n", dim.Sprint("Ctrl-C stops and prints a summary."))
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// printSummary reports the counts at shutdown.
+func printSummary(w io.Writer, log *slog.Logger, cfg listenConfig, s receiver.StatsSnapshot) {
+	if cfg.json {
+		log.Info("stopped", "total", s.Total, "by_status", s.ByStatus, "by_event", s.ByEvent)
+		return
+	}
+	fmt.Fprintf(w, "stopped after %d requests", s.Total)
+	if s.Total > 0 {
+		statuses := make([]int, 0, len(s.ByStatus))
+		for st := range s.ByStatus {
+			statuses = append(statuses, st)
+		}
+		sort.Ints(statuses)
+		var parts []string
+		for _, st := range statuses {
+			parts = append(parts, fmt.Sprintf("%d %s: %d", st, http.StatusText(st), s.ByStatus[st]))
+		}
+		fmt.Fprintf(w, "; by status: %s", strings.Join(parts, ", "))
+	}
+	if len(s.ByEvent) > 0 {
+		events := make([]string, 0, len(s.ByEvent))
+		for ev := range s.ByEvent {
+			events = append(events, ev)
+		}
+		sort.Strings(events)
+		var parts []string
+		for _, ev := range events {
+			parts = append(parts, fmt.Sprintf("%s: %d", ev, s.ByEvent[ev]))
+		}
+		fmt.Fprintf(w, "; accepted by event: %s", strings.Join(parts, ", "))
+	}
+	fmt.Fprintln(w)
+}

@@ -1,0 +1,17 @@
+// Command hooklab builds, debugs and smoke-tests webhook endpoints.
+// See the README or `hooklab --help`.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
