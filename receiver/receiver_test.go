@@ -157,7 +157,7 @@ func TestPipeline(t *testing.T) {
 				r.ContentLength, r.TransferEncoding = -1, []string{"chunked"}
 			}), wantStatus: 413, wantReason: ReasonBodyTooLarge},
 		{name: "declared over the limit, body never read", cfg: Config{MaxBody: 10},
-			req: newDelivery("ping", ping, func(r *http.Request) { r.Body = io.NopCloser(failingReader{io.ErrUnexpectedEOF}) }),
+			req:        newDelivery("ping", ping, func(r *http.Request) { r.Body = io.NopCloser(failingReader{io.ErrUnexpectedEOF}) }),
 			wantStatus: 413, wantReason: ReasonBodyTooLarge, wantInMsg: "not read"},
 		{name: "signature missing, body never read",
 			req:        newDelivery("ping", ping, withoutHeader(signing.GitHubSignatureHeader), func(r *http.Request) { r.Body = io.NopCloser(failingReader{io.ErrUnexpectedEOF}) }),
