@@ -96,23 +96,25 @@ func (v *macVerifier) Verify() error {
 // hex encodes exactly size bytes. Upper-case hex is accepted. The errors say
 // what is wrong with the value without echoing it.
 func parsePrefixedHex(header, value, prefix string, size int) ([]byte, error) {
-	malformed := func(format string, args ...any) error {
-		return &Error{Kind: ErrMalformed, Header: header, Detail: fmt.Sprintf(format, args...)}
+	// The error text is built only on failure: the valid path allocates
+	// nothing but the MAC.
+	malformed := func(problem string) error {
+		return &Error{Kind: ErrMalformed, Header: header,
+			Detail: fmt.Sprintf("%s; want %q followed by %d hex digits", problem, prefix, 2*size)}
 	}
-	want := fmt.Sprintf("%q followed by %d hex digits", prefix, 2*size)
 	if strings.TrimSpace(value) == "" {
-		return nil, malformed("the value is empty; want %s", want)
+		return nil, malformed("the value is empty")
 	}
 	if !strings.HasPrefix(value, prefix) {
-		return nil, malformed("the value does not start with %q; want %s", prefix, want)
+		return nil, malformed(fmt.Sprintf("the value does not start with %q", prefix))
 	}
 	digits := value[len(prefix):]
 	if len(digits) != 2*size {
-		return nil, malformed("the value has %d characters after %q; want %s", len(digits), prefix, want)
+		return nil, malformed(fmt.Sprintf("the value has %d characters after %q", len(digits), prefix))
 	}
 	mac := make([]byte, size)
 	if _, err := hex.Decode(mac, []byte(digits)); err != nil {
-		return nil, malformed("the value after %q is not hex; want %s", prefix, want)
+		return nil, malformed(fmt.Sprintf("the value after %q is not hex", prefix))
 	}
 	return mac, nil
 }
