@@ -141,6 +141,7 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (rc *Receiver) health(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		closeUnread(w, r)
 		w.Header().Set("Allow", "GET, HEAD")
 		rc.answer(w, &delivery{reason: ReasonMethodNotAllowed, detail: "health checks are GET requests; see the Allow header"})
 		return
@@ -154,28 +155,33 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request) *delivery {
 		d.reason, d.detail = reason, detail
 		return d
 	}
+	// refuse is fail for steps 1 to 4, which answer before the body is read.
+	refuse := func(reason Reason, detail string) *delivery {
+		closeUnread(w, r)
+		return fail(reason, detail)
+	}
 
 	// 1. Path and method.
 	if r.URL.Path != rc.path {
-		return fail(ReasonNotFound, "")
+		return refuse(ReasonNotFound, "")
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		return fail(ReasonMethodNotAllowed, "")
+		return refuse(ReasonMethodNotAllowed, "")
 	}
 
 	// 2. Length: a declared Content-Length, unless chunked bodies are allowed.
 	declared := r.ContentLength >= 0 && len(r.TransferEncoding) == 0 && r.Header.Get("Content-Length") != ""
 	if !declared && !rc.allowChunked {
 		if len(r.TransferEncoding) > 0 {
-			return fail(ReasonLengthRequired, "the body was sent with Transfer-Encoding: chunked; send it with a Content-Length (or start listen with --allow-chunked)")
+			return refuse(ReasonLengthRequired, "the body was sent with Transfer-Encoding: chunked; send it with a Content-Length (or start listen with --allow-chunked)")
 		}
-		return fail(ReasonLengthRequired, "")
+		return refuse(ReasonLengthRequired, "")
 	}
 
 	// 3. Size, from the declaration alone.
 	if declared && r.ContentLength > rc.maxBody {
-		return fail(ReasonBodyTooLarge, "Content-Length "+strconv.FormatInt(r.ContentLength, 10)+
+		return refuse(ReasonBodyTooLarge, "Content-Length "+strconv.FormatInt(r.ContentLength, 10)+
 			" is over the limit of "+strconv.FormatInt(rc.maxBody, 10)+" bytes (--max-body); the body was not read")
 	}
 
@@ -183,7 +189,7 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request) *delivery {
 	d.header = rc.scheme.SignatureHeader()
 	v, err := rc.scheme.Begin(r.Header, rc.now())
 	if err != nil {
-		return fail(signatureReason(err), signatureDetail(err))
+		return refuse(signatureReason(err), signatureDetail(err))
 	}
 
 	// 5. The body, hashed as it is read.
@@ -225,6 +231,19 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request) *delivery {
 	}
 	d.reason = ReasonOK
 	return d
+}
+
+// closeUnread makes the answer to r close the connection when r has a body
+// that the answer leaves unread. Otherwise net/http reads up to 256 KiB of
+// that body before it writes the answer, so a client that sends its headers
+// and waits for the verdict before sending the body would wait until a
+// timeout for a refusal that needs no body. net/http itself closes the
+// connection this way after an Expect: 100-continue request whose body was
+// never asked for.
+func closeUnread(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength != 0 { // declared, or -1 for chunked
+		w.Header().Set("Connection", "close")
+	}
 }
 
 // signatureReason maps a signing error to its reason.
