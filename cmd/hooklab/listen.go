@@ -118,7 +118,13 @@ func resolveListen(sys system, o listenOptions) (listenConfig, error) {
 	if !strings.HasPrefix(cfg.path, "/") || cfg.path == receiver.HealthPath {
 		return cfg, usageErrorf("the webhook path must start with / and not be %s, got %q", receiver.HealthPath, cfg.path)
 	}
-	if _, _, err := net.SplitHostPort(cfg.addr); err != nil {
+	_, port, err := net.SplitHostPort(cfg.addr)
+	if err == nil {
+		// A port out of range or an unknown service name is a mistake in
+		// the address (exit 2), not a failure to listen (exit 1).
+		_, err = net.LookupPort("tcp", port)
+	}
+	if err != nil {
 		return cfg, usageErrorf("the address must be HOST:PORT, such as 127.0.0.1:8080, got %q", cfg.addr)
 	}
 	cfg.secret, err = resolveSecret(o.Secret, o.SecretFile, env, sys.random)
@@ -191,14 +197,11 @@ type banner struct {
 }
 
 // curlExample returns a shell snippet that signs a ping with openssl and
-// sends it with curl. A configured secret is referred to, never written.
+// sends it with curl. The secret is referred to as $WEBHOOK_SECRET, never
+// written, so that even a generated secret is printed only once.
 func (b banner) curlExample() string {
-	key := `"$` + envSecret + `"`
-	if b.cfg.secret.generated {
-		key = "'" + b.cfg.secret.value + "'"
-	}
 	return `body='{"zen":"Keep it logically awesome.","hook_id":1}'; ` +
-		`sig=$(printf %s "$body" | openssl dgst -sha256 -hmac ` + key + ` | awk '{print $NF}'); ` +
+		`sig=$(printf %s "$body" | openssl dgst -sha256 -hmac "$` + envSecret + `" | awk '{print $NF}'); ` +
 		`curl -sS ` + b.url + b.cfg.path + ` -H 'Content-Type: application/json' -H 'X-GitHub-Event: ping' ` +
 		`-H "X-Hub-Signature-256: sha256=$sig" --data-binary "$body"`
 }
@@ -235,8 +238,8 @@ func (b banner) print(w io.Writer, log *slog.Logger) {
 	bold, dim, yellow := c(color.Bold), c(color.Faint), c(color.FgYellow, color.Bold)
 	fmt.Fprintf(w, "%s  POST %s  %s\n", bold.Sprint("hooklab listen"), bold.Sprint(webhookURL), dim.Sprint("(health: "+healthURL+")"))
 	if cfg.secret.generated {
-		fmt.Fprintf(w, "  secret  %s  %s\n", bold.Sprint(cfg.secret.value),
-			dim.Sprint("generated for this run and shown only now; set "+envSecret+" or --secret-file to keep one"))
+		fmt.Fprintf(w, "  secret  %s\n", dim.Sprint("generated for this run and shown only now; set "+envSecret+" or --secret-file to keep one:"))
+		fmt.Fprintf(w, "          export %s=%s\n", envSecret, bold.Sprint(cfg.secret.value))
 	} else {
 		fmt.Fprintf(w, "  secret  from %s\n", cfg.secret.source)
 	}
@@ -245,12 +248,12 @@ func (b banner) print(w io.Writer, log *slog.Logger) {
 		limits = "max body " + receiver.HumanBytes(cfg.maxBody) + ", chunked bodies allowed"
 	}
 	fmt.Fprintf(w, "  limits  %s\n", limits)
-	if !cfg.secret.generated {
-		fmt.Fprintf(w, "  try     %s\n", dim.Sprint("(with "+envSecret+" set to the secret in your shell)"))
-		fmt.Fprintf(w, "          %s\n", b.curlExample())
+	if cfg.secret.generated {
+		fmt.Fprintf(w, "  try     %s\n", dim.Sprint("(in another terminal, after the export line above)"))
 	} else {
-		fmt.Fprintf(w, "  try     %s\n", b.curlExample())
+		fmt.Fprintf(w, "  try     %s\n", dim.Sprint("(with "+envSecret+" set to the secret in your shell)"))
 	}
+	fmt.Fprintf(w, "          %s\n", b.curlExample())
 	for _, warning := range warnings {
 		fmt.Fprintf(w, "  %s %s\n", yellow.Sprint("warning"), warning)
 	}

@@ -1,0 +1,389 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hooklab/hooklab/receiver"
+)
+
+// mustLoadEnviron loads the env file at path (named on the command line
+// when named is true) with env as the process environment.
+func mustLoadEnviron(tb testing.TB, env map[string]string, path string, named bool) *environ {
+	tb.Helper()
+	e, err := loadEnviron(func(key string) string { return env[key] }, path, named)
+	if err != nil {
+		tb.Fatalf("loadEnviron(%s): %v", path, err)
+	}
+	return e
+}
+
+func TestResolveSecretPrecedence(t *testing.T) {
+	const (
+		fromFlag    = "from-the-flag"
+		fromFile    = "from-the-secret-file"
+		fromEnv     = "from-the-environment"
+		fromEnvFile = "from-the-env-file"
+	)
+	tests := []struct {
+		name       string
+		flag       string
+		secretFile bool // pass --secret-file with fromFile in it
+		env        map[string]string
+		envFile    string // contents of the env file
+		want       string // the secret; "" for a generated one
+		wantSource string // "<secret-file>" and "<env-file>" stand for the paths
+	}{
+		{
+			name: "flag beats everything", flag: fromFlag,
+			env: map[string]string{envSecret: fromEnv}, envFile: envSecret + "=" + fromEnvFile,
+			want: fromFlag, wantSource: "--secret",
+		},
+		{
+			name: "secret file beats the environment", secretFile: true,
+			env: map[string]string{envSecret: fromEnv}, envFile: envSecret + "=" + fromEnvFile,
+			want: fromFile, wantSource: "--secret-file <secret-file>",
+		},
+		{
+			name: "environment beats the env file",
+			env:  map[string]string{envSecret: fromEnv}, envFile: envSecret + "=" + fromEnvFile,
+			want: fromEnv, wantSource: envSecret,
+		},
+		{
+			name:    "env file",
+			envFile: envSecret + "=" + fromEnvFile,
+			want:    fromEnvFile, wantSource: envSecret + " in <env-file>",
+		},
+		{
+			name: "empty flag counts as none", flag: "", secretFile: true,
+			want: fromFile, wantSource: "--secret-file <secret-file>",
+		},
+		{
+			name: "empty environment counts as none",
+			env:  map[string]string{envSecret: ""}, envFile: envSecret + "=" + fromEnvFile,
+			want: fromEnvFile, wantSource: envSecret + " in <env-file>",
+		},
+		{
+			name:    "empty in the env file counts as none",
+			envFile: envSecret + "=\n",
+			want:    "", wantSource: "generated",
+		},
+		{
+			name: "none generates one",
+			want: "", wantSource: "generated",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			var secretFile string
+			if tt.secretFile {
+				secretFile = mustWriteFile(t, dir, "secret.txt", fromFile+"\n")
+			}
+			envFile := filepath.Join(dir, defaultEnvFile)
+			if tt.envFile != "" {
+				mustWriteFile(t, dir, defaultEnvFile, tt.envFile+"\n")
+			}
+			env := mustLoadEnviron(t, tt.env, envFile, false)
+
+			got, err := resolveSecret(tt.flag, secretFile, env, bytes.NewReader(testRandom()))
+			if err != nil {
+				t.Fatalf("resolveSecret: %v", err)
+			}
+			want, wantGenerated := tt.want, tt.want == ""
+			if wantGenerated {
+				want = generatedSecret()
+			}
+			wantSource := strings.NewReplacer("<secret-file>", secretFile, "<env-file>", envFile).Replace(tt.wantSource)
+			if got.value != want || got.source != wantSource || got.generated != wantGenerated {
+				t.Errorf("resolveSecret = {%q, %q, generated %v}, want {%q, %q, generated %v}",
+					got.value, got.source, got.generated, want, wantSource, wantGenerated)
+			}
+		})
+	}
+}
+
+func TestResolveSecretFile(t *testing.T) {
+	tests := []struct {
+		name    string
+		content string
+		want    string
+		wantErr bool
+	}{
+		{name: "newline dropped", content: "s3cret\n", want: "s3cret"},
+		{name: "no newline", content: "s3cret", want: "s3cret"},
+		{name: "only one newline dropped", content: "s3cret\n\n", want: "s3cret\n"},
+		{name: "CRLF dropped", content: "s3cret\r\n", want: "s3cret"},
+		{name: "inner newline kept", content: "line one\nline two\n", want: "line one\nline two"},
+		{name: "other white space kept", content: "  s3cret \t\n", want: "  s3cret \t"},
+		{name: "empty", content: "", wantErr: true},
+		{name: "only a newline", content: "\n", wantErr: true},
+		{name: "only CRLF", content: "\r\n", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := mustWriteFile(t, t.TempDir(), "secret", tt.content)
+			env := &environ{getenv: func(string) string { return "" }}
+			got, err := resolveSecret("", path, env, bytes.NewReader(testRandom()))
+			if tt.wantErr {
+				var ue usageError
+				if !errors.As(err, &ue) {
+					t.Errorf("resolveSecret = %q, %v; want a usage error", got.value, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("resolveSecret: %v", err)
+			}
+			if got.value != tt.want || got.generated {
+				t.Errorf("resolveSecret = %q (generated %v), want %q", got.value, got.generated, tt.want)
+			}
+		})
+	}
+}
+
+func TestResolveSecretErrors(t *testing.T) {
+	env := &environ{getenv: func(string) string { return "" }}
+	secretFile := mustWriteFile(t, t.TempDir(), "secret", "from-the-file\n")
+	tests := []struct {
+		name      string
+		flag      string
+		file      string
+		random    io.Reader
+		wantUsage bool
+	}{
+		{name: "flag and file", flag: "from-the-flag", file: secretFile, random: bytes.NewReader(testRandom()), wantUsage: true},
+		{name: "file missing", file: filepath.Join(t.TempDir(), "missing"), random: bytes.NewReader(testRandom()), wantUsage: true},
+		{name: "file is a directory", file: t.TempDir(), random: bytes.NewReader(testRandom()), wantUsage: true},
+		{name: "randomness fails", random: failingReader{}},
+		{name: "randomness runs short", random: bytes.NewReader(testRandom()[:31])},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := resolveSecret(tt.flag, tt.file, env, tt.random)
+			if err == nil {
+				t.Fatalf("resolveSecret = %q, want an error", got.value)
+			}
+			var ue usageError
+			if errors.As(err, &ue) != tt.wantUsage {
+				t.Errorf("usage error: %v, want %v (%v)", !tt.wantUsage, tt.wantUsage, err)
+			}
+			for _, s := range []string{"from-the-flag", "from-the-file"} {
+				if strings.Contains(err.Error(), s) {
+					t.Errorf("the error shows the secret: %v", err)
+				}
+			}
+		})
+	}
+}
+
+func TestGeneratedSecret(t *testing.T) {
+	env := &environ{getenv: func(string) string { return "" }}
+	got, err := resolveSecret("", "", env, bytes.NewReader(testRandom()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.value) != 64 {
+		t.Errorf("generated secret %q has %d characters, want 64", got.value, len(got.value))
+	}
+	if want := generatedSecret(); got.value != want {
+		t.Errorf("generated secret %q, want the hex of the random bytes %q", got.value, want)
+	}
+	if !got.generated || got.source != "generated" {
+		t.Errorf("generated = %v, source = %q; want true, generated", got.generated, got.source)
+	}
+	if w := got.warnings(); len(w) != 0 {
+		t.Errorf("a generated secret has warnings: %q", w)
+	}
+}
+
+func TestLoadEnviron(t *testing.T) {
+	dir := t.TempDir()
+	envFile := mustWriteFile(t, dir, "hooklab.env", "A=from-file\nB=from-file\nC=\n")
+	missing := filepath.Join(dir, "missing.env")
+
+	environBefore := os.Environ()
+	_, err := loadEnviron(func(string) string { return "" }, missing, true)
+	var ue usageError
+	if !errors.As(err, &ue) {
+		t.Errorf("a named env file that does not exist: %v, want a usage error", err)
+	}
+	e := mustLoadEnviron(t, map[string]string{"A": "from-env"}, missing, false)
+	if v, from := e.lookup("A"); v != "from-env" || from != "A" {
+		t.Errorf("without the default env file, lookup(A) = %q, %q", v, from)
+	}
+
+	e = mustLoadEnviron(t, map[string]string{"A": "from-env", "B": ""}, envFile, true)
+	tests := []struct {
+		name     string
+		key      string
+		want     string
+		wantFrom string
+	}{
+		{name: "environment wins", key: "A", want: "from-env", wantFrom: "A"},
+		{name: "empty in the environment falls back to the file", key: "B", want: "from-file", wantFrom: "B in " + envFile},
+		{name: "empty in the file is unset", key: "C", want: "", wantFrom: ""},
+		{name: "unset everywhere", key: "D", want: "", wantFrom: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if v, from := e.lookup(tt.key); v != tt.want || from != tt.wantFrom {
+				t.Errorf("lookup(%s) = %q, %q; want %q, %q", tt.key, v, from, tt.want, tt.wantFrom)
+			}
+		})
+	}
+	if !slices.Equal(environBefore, os.Environ()) {
+		t.Error("loadEnviron changed the process environment")
+	}
+}
+
+func TestSecretWarnings(t *testing.T) {
+	tests := []struct {
+		name string
+		s    secret
+		want []string
+	}{
+		{name: "long enough", s: secret{value: strings.Repeat("x", minSecretLen), source: "--secret"}},
+		{name: "one short", s: secret{value: strings.Repeat("x", minSecretLen-1), source: "--secret"},
+			want: []string{"is 31 characters"}},
+		{name: "leading space", s: secret{value: " " + strings.Repeat("x", minSecretLen), source: envSecret},
+			want: []string{"white space"}},
+		{name: "trailing newline", s: secret{value: strings.Repeat("x", minSecretLen) + "\n", source: envSecret},
+			want: []string{"white space"}},
+		{name: "short and padded", s: secret{value: " short ", source: envSecret},
+			want: []string{"is 7 characters", "white space"}},
+		{name: "generated", s: secret{value: "short", source: "generated", generated: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tt.s.warnings()
+			if len(got) != len(tt.want) {
+				t.Fatalf("warnings = %q, want %d containing %q", got, len(tt.want), tt.want)
+			}
+			for i, w := range got {
+				if !strings.Contains(w, tt.want[i]) || !strings.Contains(w, tt.s.source) {
+					t.Errorf("warning %q does not contain %q and the source %q", w, tt.want[i], tt.s.source)
+				}
+				if core := strings.TrimSpace(tt.s.value); strings.Contains(w, core) {
+					t.Errorf("warning %q contains the secret", w)
+				}
+			}
+		})
+	}
+}
+
+func TestParseColorMode(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    colorMode
+		wantErr bool
+	}{
+		{name: "auto", in: "auto", want: colorAuto},
+		{name: "always", in: "always", want: colorAlways},
+		{name: "never", in: "never", want: colorNever},
+		{name: "other", in: "sometimes", wantErr: true},
+		{name: "empty", in: "", wantErr: true},
+		{name: "case matters", in: "Always", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseColorMode(tt.in)
+			if tt.wantErr {
+				var ue usageError
+				if !errors.As(err, &ue) {
+					t.Errorf("parseColorMode(%q) = %q, %v; want a usage error", tt.in, got, err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("parseColorMode(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestUseColor(t *testing.T) {
+	tests := []struct {
+		name     string
+		mode     colorMode
+		terminal bool
+		noColor  string
+		want     bool
+	}{
+		{name: "always", mode: colorAlways, want: true},
+		{name: "always with NO_COLOR", mode: colorAlways, noColor: "1", want: true},
+		{name: "never on a terminal", mode: colorNever, terminal: true, want: false},
+		{name: "auto on a terminal", mode: colorAuto, terminal: true, want: true},
+		{name: "auto not on a terminal", mode: colorAuto, want: false},
+		{name: "auto on a terminal with NO_COLOR", mode: colorAuto, terminal: true, noColor: "1", want: false},
+		{name: "auto on a terminal with empty NO_COLOR", mode: colorAuto, terminal: true, noColor: "", want: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			getenv := func(key string) string {
+				if key == envNoColor {
+					return tt.noColor
+				}
+				return ""
+			}
+			if got := useColor(tt.mode, tt.terminal, getenv); got != tt.want {
+				t.Errorf("useColor(%s, terminal %v, NO_COLOR %q) = %v, want %v", tt.mode, tt.terminal, tt.noColor, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestIsTerminal(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tests := []struct {
+		name string
+		w    io.Writer
+	}{
+		{name: "buffer", w: &bytes.Buffer{}},
+		{name: "regular file", w: f},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if isTerminal(tt.w) {
+				t.Errorf("isTerminal(%s) = true", tt.name)
+			}
+		})
+	}
+}
+
+// TestResolveListenFlagSetToDefault checks that a flag given with its default
+// value still beats the environment: listen asks whether it was set, not
+// whether it differs from the default. (Running it would need port 8080.)
+func TestResolveListenFlagSetToDefault(t *testing.T) {
+	opts := listenOptions{
+		Addr: defaultAddr, AddrSet: true, Path: receiver.DefaultPath, PathSet: true,
+		EnvFile: defaultEnvFile, MaxBody: "25MiB", LogFormat: logText, Color: string(colorAuto),
+	}
+	env := map[string]string{envAddr: "127.0.0.1:9999", envPath: "/from-env"}
+	cfg, err := resolveListen(world{env: env}.system(t, io.Discard, io.Discard), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.addr != defaultAddr || cfg.path != receiver.DefaultPath {
+		t.Errorf("addr %q, path %q; want the flags' %s, %s", cfg.addr, cfg.path, defaultAddr, receiver.DefaultPath)
+	}
+
+	opts.AddrSet, opts.PathSet = false, false
+	if cfg, err = resolveListen(world{env: env}.system(t, io.Discard, io.Discard), opts); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.addr != env[envAddr] || cfg.path != env[envPath] {
+		t.Errorf("addr %q, path %q; want the environment's %s, %s", cfg.addr, cfg.path, env[envAddr], env[envPath])
+	}
+}
