@@ -186,9 +186,9 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request) *delivery {
 	}
 
 	// 4. Signature header, before the body.
-	d.header = rc.scheme.SignatureHeader()
 	v, err := rc.scheme.Begin(r.Header, rc.now())
 	if err != nil {
+		d.header = rc.scheme.SignatureHeader()
 		return refuse(signatureReason(err), signatureDetail(err))
 	}
 
@@ -208,10 +208,9 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request) *delivery {
 	// 6. Signature against the body.
 	if err := v.Verify(); err != nil {
 		sum := sha256.Sum256(body)
-		d.bodySHA256 = hex.EncodeToString(sum[:])
+		d.header, d.bodySHA256 = rc.scheme.SignatureHeader(), hex.EncodeToString(sum[:])
 		return fail(signatureReason(err), "")
 	}
-	d.header = ""
 
 	// 7. Content type; only now is the body looked at.
 	payload, reason, detail := decodePayload(r.Header.Get("Content-Type"), body)

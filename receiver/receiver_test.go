@@ -259,6 +259,9 @@ func TestPipeline(t *testing.T) {
 			if got := recs[0][KeyStatus]; got != float64(tt.wantStatus) {
 				t.Errorf("log status = %v, want %d", got, tt.wantStatus)
 			}
+			if _, named := recs[0][KeyHeader]; named != (tt.wantStatus == http.StatusUnauthorized) {
+				t.Errorf("log names the signature header: %v; want it on 401s only", named)
+			}
 			if tt.wantReason != ReasonOK && recs[0][KeyReason] != string(tt.wantReason) {
 				t.Errorf("log reason = %v, want %q", recs[0][KeyReason], tt.wantReason)
 			}
