@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -22,6 +23,7 @@ const (
 // system is what hooklab takes from the world outside, so tests can run it
 // without a terminal, a real clock or real randomness.
 type system struct {
+	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	random         io.Reader
@@ -31,16 +33,16 @@ type system struct {
 
 // run is main without the process: it runs hooklab with args and returns
 // the exit code.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	return runWith(ctx, args, system{
-		stdout: stdout, stderr: stderr, getenv: getenv,
+		stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv,
 		random: rand.Reader, now: time.Now, isTerminal: isTerminal,
 	})
 }
 
 func runWith(ctx context.Context, args []string, sys system) int {
 	app := newApp(sys)
-	err := app.RunContext(ctx, args)
+	err := app.RunContext(ctx, flagsFirst(app, args))
 	if err == nil {
 		return exitOK
 	}
@@ -49,6 +51,51 @@ func runWith(ctx context.Context, args []string, sys system) int {
 		fmt.Fprintf(sys.stderr, "hooklab: %v\n", err)
 	}
 	return exitCode(err)
+}
+
+// flagsFirst moves a subcommand's flags before its arguments, so that
+// `hooklab send push --expect 401` works as people type it: urfave/cli v2,
+// like the flag package, stops reading flags at the first argument.
+// Everything after "--" stays an argument.
+func flagsFirst(app *cli.App, args []string) []string {
+	if len(args) < 3 {
+		return args
+	}
+	cmd := app.Command(args[1])
+	if cmd == nil {
+		return args
+	}
+	takesValue := map[string]bool{}
+	for _, f := range cmd.Flags {
+		_, isBool := f.(*cli.BoolFlag)
+		for _, name := range f.Names() {
+			takesValue[name] = !isBool
+		}
+	}
+	var flags, positional []string
+	rest := args[2:]
+	for i := 0; i < len(rest); i++ {
+		a := rest[i]
+		if a == "--" {
+			positional = append(positional, rest[i+1:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			positional = append(positional, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if takesValue[name] && !strings.Contains(name, "=") && i+1 < len(rest) {
+			flags = append(flags, rest[i+1])
+			i++
+		}
+	}
+	out := append([]string{args[0], args[1]}, flags...)
+	if len(positional) > 0 {
+		out = append(append(out, "--"), positional...)
+	}
+	return out
 }
 
 // usageError is a mistake in how hooklab was called or configured.
@@ -120,7 +167,8 @@ func newApp(sys system) *cli.App {
 		Version: version(),
 		Description: "hooklab receives webhooks and verifies their signatures with exact status codes and reasons.\n\n" +
 			"Start a receiver:   hooklab listen\n" +
-			"Settings come from flags, the environment, or a .env file (WEBHOOK_SECRET, HOOKLAB_ADDR, HOOKLAB_PATH).",
+			"Send it a delivery: hooklab send push   (--signature wrong, --length missing, ... show the other answers)\n" +
+			"Settings come from flags, the environment, or a .env file (WEBHOOK_SECRET, HOOKLAB_ADDR, HOOKLAB_PATH, HOOKLAB_URL).",
 		Writer:                 sys.stdout,
 		ErrWriter:              sys.stderr,
 		ExitErrHandler:         func(*cli.Context, error) {},
@@ -129,6 +177,8 @@ func newApp(sys system) *cli.App {
 		UseShortOptionHandling: true,
 		Commands: []*cli.Command{
 			listenCommand(sys, onUsageError),
+			sendCommand(sys, onUsageError),
+			signCommand(sys, onUsageError),
 		},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {

@@ -73,10 +73,10 @@ type secret struct {
 	generated bool
 }
 
-// resolveSecret picks the secret: --secret, else --secret-file, else
-// WEBHOOK_SECRET from the environment, else from the env file. With none,
-// it generates 32 random bytes from random, hex encoded.
-func resolveSecret(flagValue, file string, env *environ, random io.Reader) (secret, error) {
+// configuredSecret picks the secret: --secret, else --secret-file, else
+// WEBHOOK_SECRET from the environment, else from the env file. With none it
+// returns the zero secret.
+func configuredSecret(flagValue, file string, env *environ) (secret, error) {
 	if flagValue != "" && file != "" {
 		return secret{}, usageErrorf("--secret and --secret-file both name a secret; give one")
 	}
@@ -96,6 +96,16 @@ func resolveSecret(flagValue, file string, env *environ, random io.Reader) (secr
 	}
 	if v, from := env.lookup(envSecret); v != "" {
 		return secret{value: v, source: from}, nil
+	}
+	return secret{}, nil
+}
+
+// resolveSecret is configuredSecret, and with none configured a secret of
+// 32 bytes from random, hex encoded.
+func resolveSecret(flagValue, file string, env *environ, random io.Reader) (secret, error) {
+	s, err := configuredSecret(flagValue, file, env)
+	if err != nil || s.value != "" {
+		return s, err
 	}
 	b := make([]byte, 32)
 	if _, err := io.ReadFull(random, b); err != nil {

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/fatih/color"
 	"github.com/urfave/cli/v2"
 
 	"github.com/hooklab/hooklab/receiver"
@@ -53,13 +52,13 @@ func listenCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "addr", Value: defaultAddr, Usage: "`HOST:PORT` to listen on; port 0 takes a free one [$" + envAddr + "]"},
 			&cli.StringFlag{Name: "path", Value: receiver.DefaultPath, Usage: "`PATH` that deliveries are posted to [$" + envPath + "]"},
-			&cli.StringFlag{Name: "secret", Usage: "shared `SECRET` (visible to other local users: prefer --secret-file or " + envSecret + ")"},
-			&cli.StringFlag{Name: "secret-file", Usage: "read the secret from `FILE` (one trailing newline dropped)"},
-			&cli.StringFlag{Name: "env-file", Value: defaultEnvFile, Usage: "read " + envSecret + ", " + envAddr + " and " + envPath + " from `FILE` when not in the environment"},
+			secretFlag(),
+			secretFileFlag(),
+			envFileFlag(envSecret + ", " + envAddr + " and " + envPath),
 			&cli.StringFlag{Name: "max-body", Value: "25MiB", Usage: "largest body accepted (`SIZE`, e.g. 25MiB, 512KiB); larger ones get 413 unread"},
 			&cli.BoolFlag{Name: "allow-chunked", Usage: "accept bodies without Content-Length (still capped by --max-body)"},
 			&cli.StringFlag{Name: "log-format", Value: logText, Usage: "`FORMAT` of the log: text (one coloured line per delivery) or json (one object per line)"},
-			&cli.StringFlag{Name: "color", Value: string(colorAuto), Usage: "colour the text log: `WHEN` auto, always or never (auto: only on a terminal without NO_COLOR)"},
+			colorFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
@@ -226,16 +225,8 @@ func (b banner) print(w io.Writer, log *slog.Logger) {
 		}
 		return
 	}
-	c := func(attrs ...color.Attribute) *color.Color {
-		col := color.New(attrs...)
-		if cfg.color {
-			col.EnableColor()
-		} else {
-			col.DisableColor()
-		}
-		return col
-	}
-	bold, dim, yellow := c(color.Bold), c(color.Faint), c(color.FgYellow, color.Bold)
+	p := newPalette(cfg.color)
+	bold, dim, yellow := p.bold, p.dim, p.warn
 	fmt.Fprintf(w, "%s  POST %s  %s\n", bold.Sprint("hooklab listen"), bold.Sprint(webhookURL), dim.Sprint("(health: "+healthURL+")"))
 	if cfg.secret.generated {
 		fmt.Fprintf(w, "  secret  %s\n", dim.Sprint("generated for this run and shown only now; set "+envSecret+" or --secret-file to keep one:"))

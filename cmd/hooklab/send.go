@@ -1,0 +1,541 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/hooklab/hooklab/fixtures"
+	"github.com/hooklab/hooklab/receiver"
+	"github.com/hooklab/hooklab/sender"
+	"github.com/hooklab/hooklab/signing"
+)
+
+const (
+	envURL     = "HOOKLAB_URL"
+	defaultURL = "http://127.0.0.1:8080/webhook"
+	// defaultHookID is the X-GitHub-Hook-ID hooklab sends; GitHub's are
+	// numbers too.
+	defaultHookID = "1"
+)
+
+// sendOptions is everything `hooklab send` is told on its command line.
+type sendOptions struct {
+	Fixture            string
+	File, Event        string
+	List               bool
+	URL                string
+	URLSet             bool
+	Secret, SecretFile string
+	EnvFile            string
+	EnvFileSet         bool
+	Delivery           string
+	Headers            []string
+	Signature          string
+	Length             string
+	ContentType        string
+	Expect             []string
+	JSON               bool
+	Color              string
+	Timeout            time.Duration
+}
+
+func sendCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
+	return &cli.Command{
+		Name:      "send",
+		Usage:     "send a fixture or any payload to a receiver, signed right, wrong or not at all",
+		UsageText: "hooklab send [FIXTURE] [--file PATH|- --event TYPE] [--url URL] [--signature valid|wrong|missing] [--length auto|missing|chunked|N] [options]",
+		Description: "Sends a webhook the way GitHub does, or deliberately not: with a wrong or missing signature, a\n" +
+			"missing, chunked or false Content-Length, JSON or form encoded. With no fixture it sends ping.\n" +
+			"Exits 0 when the answer is what --expect says (2xx by default), 1 when it is not or nothing\n" +
+			"answered, 2 for bad usage.\n\n" +
+			"Examples:\n" +
+			"   hooklab send push                                   # 200 from hooklab listen\n" +
+			"   hooklab send push --signature wrong --expect 401    # exit 0: the receiver refused it\n" +
+			"   hooklab send --length missing --expect 411\n" +
+			"   hooklab send --file payload.json --event deployment --json | jq .status\n" +
+			"   hooklab send --list",
+		OnUsageError: onUsageError,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "url", Value: defaultURL, Usage: "the receiver's `URL` (http or https) [$" + envURL + "]"},
+			&cli.StringFlag{Name: "file", Usage: "send the payload in `PATH` byte for byte (- for standard input); needs --event"},
+			&cli.StringFlag{Name: "event", Usage: "the event `TYPE` to send as X-GitHub-Event (default: the fixture's)"},
+			&cli.BoolFlag{Name: "list", Usage: "list the fixtures and exit"},
+			secretFlag(),
+			secretFileFlag(),
+			envFileFlag(envSecret + " and " + envURL),
+			&cli.StringFlag{Name: "signature", Value: string(sender.SignatureValid), Usage: "`MODE`: valid, wrong (signed with another secret) or missing"},
+			&cli.StringFlag{Name: "length", Value: "auto", Usage: "`MODE`: auto, missing (no Content-Length), chunked, or a number of bytes to declare"},
+			&cli.StringFlag{Name: "content-type", Value: string(sender.ContentJSON), Usage: "`TYPE`: json, or form (payload=<urlencoded JSON>, as GitHub's form mode)"},
+			&cli.StringFlag{Name: "delivery", Usage: "the X-GitHub-Delivery `ID` (default: a fresh UUID)"},
+			&cli.StringSliceFlag{Name: "header", Aliases: []string{"H"}, Usage: "add or replace a header, `'Name: value'` (repeatable)"},
+			&cli.StringSliceFlag{Name: "expect", Usage: "the `STATUS` expected, e.g. 401 or 2xx (repeatable; default 2xx); exit 1 otherwise"},
+			&cli.BoolFlag{Name: "json", Usage: "print one JSON object: the request, status, answer headers and body, duration_ms"},
+			colorFlag(),
+			&cli.DurationFlag{Name: "timeout", Value: sender.DefaultTimeout, Usage: "give up when no answer came in `DURATION`"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.Args().Len() > 1 {
+				return usageErrorf("send takes at most one fixture, got %q", c.Args().Slice())
+			}
+			return runSend(c.Context, sys, sendOptions{
+				Fixture: c.Args().First(), File: c.String("file"), Event: c.String("event"), List: c.Bool("list"),
+				URL: c.String("url"), URLSet: c.IsSet("url"),
+				Secret: c.String("secret"), SecretFile: c.String("secret-file"),
+				EnvFile: c.String("env-file"), EnvFileSet: c.IsSet("env-file"),
+				Delivery: c.String("delivery"), Headers: c.StringSlice("header"),
+				Signature: c.String("signature"), Length: c.String("length"), ContentType: c.String("content-type"),
+				Expect: c.StringSlice("expect"), JSON: c.Bool("json"), Color: c.String("color"), Timeout: c.Duration("timeout"),
+			})
+		},
+	}
+}
+
+// sendPlan is sendOptions resolved: what to send, where, and what to expect.
+type sendPlan struct {
+	delivery sender.Delivery
+	source   string // "fixture push" or "file payload.json"
+	expect   expectation
+	json     bool
+	color    bool
+	timeout  time.Duration
+}
+
+func resolveSend(sys system, o sendOptions) (sendPlan, error) {
+	plan := sendPlan{json: o.JSON, timeout: o.Timeout}
+	if o.Timeout <= 0 {
+		return plan, usageErrorf("--timeout must be positive, got %s", o.Timeout)
+	}
+	mode, err := parseColorMode(o.Color)
+	if err != nil {
+		return plan, err
+	}
+	plan.color = !o.JSON && useColor(mode, sys.isTerminal(sys.stdout), sys.getenv)
+	if plan.expect, err = parseExpect(o.Expect); err != nil {
+		return plan, err
+	}
+	d := &plan.delivery
+	if d.Signature, err = sender.ParseSignatureMode(o.Signature); err != nil {
+		return plan, usageErrorf("--signature: %v", err)
+	}
+	if d.Length, err = sender.ParseLength(o.Length); err != nil {
+		return plan, usageErrorf("--length: %v", err)
+	}
+	if d.ContentType, err = sender.ParseContentType(o.ContentType); err != nil {
+		return plan, usageErrorf("--content-type: %v", err)
+	}
+	if d.Extra, err = parseHeaders(o.Headers); err != nil {
+		return plan, err
+	}
+
+	env, err := loadEnviron(sys.getenv, o.EnvFile, o.EnvFileSet)
+	if err != nil {
+		return plan, err
+	}
+	rawURL := o.URL
+	if v, _ := env.lookup(envURL); v != "" && !o.URLSet {
+		rawURL = v
+	}
+	if d.URL, err = parseURL(rawURL); err != nil {
+		return plan, err
+	}
+	s, err := configuredSecret(o.Secret, o.SecretFile, env)
+	if err != nil {
+		return plan, err
+	}
+	if s.value == "" && d.Signature == sender.SignatureValid {
+		return plan, usageErrorf("no secret to sign with: pass --secret or --secret-file, or set %s in the environment or %s (--signature missing sends no signature)", envSecret, o.EnvFile)
+	}
+	d.Secret = s.value
+
+	if err := choosePayload(sys, o, &plan); err != nil {
+		return plan, err
+	}
+	if d.ID = o.Delivery; d.ID == "" {
+		if d.ID, err = newUUID(sys.random); err != nil {
+			return plan, fmt.Errorf("cannot make a delivery id: %w", err)
+		}
+	}
+	d.HookID, d.UserAgent = defaultHookID, userAgent()
+	return plan, nil
+}
+
+// choosePayload fills in the payload and event from the fixture or --file.
+func choosePayload(sys system, o sendOptions, plan *sendPlan) error {
+	d := &plan.delivery
+	switch {
+	case o.File != "" && o.Fixture != "":
+		return usageErrorf("give a fixture or --file, not both")
+	case o.File != "":
+		if o.Event == "" {
+			return usageErrorf("--file needs --event, the event type to send (such as push)")
+		}
+		var err error
+		if o.File == "-" {
+			d.Payload, err = io.ReadAll(sys.stdin)
+			plan.source = "standard input"
+		} else {
+			d.Payload, err = os.ReadFile(o.File)
+			plan.source = "file " + o.File
+		}
+		if err != nil {
+			return usageErrorf("cannot read --file: %v", err)
+		}
+		d.Event = o.Event
+		return nil
+	}
+	name := o.Fixture
+	if name == "" {
+		name = "ping" // what GitHub sends first
+	}
+	f, ok := fixtures.Lookup(name)
+	if !ok {
+		return usageErrorf("no fixture %q; the fixtures are %s (or send any file with --file)", name, strings.Join(fixtures.Names(), ", "))
+	}
+	d.Payload, d.Event, plan.source = f.Body, f.Event, "fixture "+f.Name
+	if o.Event != "" {
+		d.Event = o.Event
+	}
+	return nil
+}
+
+func parseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, usageErrorf("--url must be an http or https URL such as %s, got %q", defaultURL, raw)
+	}
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	return u, nil
+}
+
+// parseHeaders reads --header values. The framing headers come from --url
+// and --length, so they cannot be set here.
+func parseHeaders(values []string) ([]sender.Field, error) {
+	var out []sender.Field
+	for _, v := range values {
+		name, value, ok := strings.Cut(v, ":")
+		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+		if !ok || name == "" || strings.ContainsAny(name, " \t\r\n") || strings.ContainsAny(value, "\r\n") {
+			return nil, usageErrorf("--header must be 'Name: value', got %q", v)
+		}
+		switch strings.ToLower(name) {
+		case "host", "content-length", "transfer-encoding":
+			return nil, usageErrorf("--header cannot set %s; use --url and --length", name)
+		}
+		out = append(out, sender.Field{Name: name, Value: value})
+	}
+	return out, nil
+}
+
+// newUUID returns a random (version 4) UUID, as GitHub's delivery ids are.
+func newUUID(random io.Reader) (string, error) {
+	var b [16]byte
+	if _, err := io.ReadFull(random, b[:]); err != nil {
+		return "", err
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:]), nil
+}
+
+// userAgent is hooklab's own, with its version.
+func userAgent() string {
+	v := "devel"
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		v = info.Main.Version
+	}
+	return "hooklab/" + v
+}
+
+// expectation is the set of statuses --expect accepts.
+type expectation struct {
+	codes   []int
+	classes []int // 2 for 2xx
+	words   []string
+}
+
+func parseExpect(values []string) (expectation, error) {
+	var e expectation
+	if len(values) == 0 {
+		values = []string{"2xx"}
+	}
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			part = strings.ToLower(strings.TrimSpace(part))
+			if len(part) == 3 && strings.HasSuffix(part, "xx") && part[0] >= '1' && part[0] <= '5' {
+				e.classes = append(e.classes, int(part[0]-'0'))
+				e.words = append(e.words, part)
+				continue
+			}
+			n, err := strconv.Atoi(part)
+			if err != nil || n < 100 || n > 599 {
+				return e, usageErrorf("--expect takes a status such as 401 or a class such as 2xx, not %q", v)
+			}
+			e.codes = append(e.codes, n)
+			e.words = append(e.words, part)
+		}
+	}
+	return e, nil
+}
+
+func (e expectation) matches(status int) bool {
+	for _, c := range e.codes {
+		if c == status {
+			return true
+		}
+	}
+	for _, c := range e.classes {
+		if status/100 == c {
+			return true
+		}
+	}
+	return false
+}
+
+func (e expectation) String() string { return strings.Join(e.words, " or ") }
+
+// errUnexpected is the exit 1 of an answer that --expect did not expect.
+var errUnexpected = errors.New("unexpected answer")
+
+// runSend sends one delivery and reports what came back.
+func runSend(ctx context.Context, sys system, o sendOptions) error {
+	if o.List {
+		return listFixtures(sys.stdout, o.JSON)
+	}
+	plan, err := resolveSend(sys, o)
+	if err != nil {
+		return err
+	}
+	req, err := plan.delivery.Request()
+	if err != nil {
+		return err
+	}
+	client := &sender.Client{Timeout: plan.timeout, Now: sys.now}
+	resp, sendErr := client.Do(ctx, req)
+	rep := newSendReport(plan, req, resp, sendErr)
+	if plan.json {
+		enc := json.NewEncoder(sys.stdout)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		rep.print(sys.stdout, newPalette(plan.color))
+	}
+	switch {
+	case sendErr != nil:
+		if plan.json {
+			return reportedError{sendErr}
+		}
+		return sendErr
+	case !rep.OK:
+		return reportedError{fmt.Errorf("%w: %d, expected %s", errUnexpected, resp.Status, plan.expect)}
+	}
+	return nil
+}
+
+// sendReport is what send prints, as one line or as one JSON object.
+type sendReport struct {
+	Request struct {
+		URL         string `json:"url"`
+		Source      string `json:"source"`
+		Event       string `json:"event"`
+		Delivery    string `json:"delivery"`
+		Bytes       int    `json:"bytes"`
+		ContentType string `json:"content_type"`
+		Signature   string `json:"signature"`
+		Length      string `json:"length"`
+	} `json:"request"`
+	Status     int               `json:"status,omitempty"`
+	Headers    map[string]string `json:"headers,omitempty"`
+	Body       json.RawMessage   `json:"body,omitempty"`
+	DurationMS float64           `json:"duration_ms"`
+	Expected   string            `json:"expected"`
+	OK         bool              `json:"ok"`
+	Error      string            `json:"error,omitempty"`
+
+	reason string // for the text line
+}
+
+func newSendReport(plan sendPlan, req *sender.Request, resp *sender.Response, err error) sendReport {
+	var r sendReport
+	d := plan.delivery
+	r.Request.URL, r.Request.Source, r.Request.Event, r.Request.Delivery = d.URL.String(), plan.source, d.Event, d.ID
+	r.Request.Bytes, r.Request.ContentType = len(req.Body), string(d.ContentType)
+	r.Request.Signature, r.Request.Length = string(d.Signature), d.Length.String()
+	r.Expected = plan.expect.String()
+	if err != nil {
+		r.Error = err.Error()
+		return r
+	}
+	r.Status, r.OK = resp.Status, plan.expect.matches(resp.Status)
+	r.DurationMS = float64(resp.Duration.Microseconds()) / 1000
+	r.Headers = make(map[string]string, len(resp.Header))
+	for k := range resp.Header {
+		r.Headers[k] = strings.Join(resp.Header.Values(k), ", ")
+	}
+	if json.Valid(resp.Body) {
+		r.Body = bytes.TrimSpace(resp.Body)
+	} else if len(resp.Body) > 0 {
+		r.Body, _ = json.Marshal(string(resp.Body))
+	}
+	r.reason = answerReason(resp.Body)
+	return r
+}
+
+// answerReason returns "reason: message" from a JSON answer such as
+// hooklab's, or else the first line of the body, printable and short.
+func answerReason(body []byte) string {
+	var a struct{ Reason, Message string }
+	if json.Unmarshal(body, &a) == nil && a.Reason != "" {
+		if a.Message != "" {
+			return printable(a.Reason + ": " + a.Message)
+		}
+		return printable(a.Reason)
+	}
+	line, _, _ := strings.Cut(strings.TrimSpace(string(body)), "\n")
+	return printable(line)
+}
+
+// printable drops control characters and caps s, since an answer comes
+// from whatever the receiver is.
+func printable(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == unicode.ReplacementChar {
+			return -1
+		}
+		return r
+	}, s)
+	if r := []rune(s); len(r) > 200 {
+		s = string(r[:200]) + "…"
+	}
+	return s
+}
+
+func (r sendReport) print(w io.Writer, p palette) {
+	q := r.Request
+	fmt.Fprintf(w, "%s %s  %s, %s, signature %s, length %s, %s\n", p.bold.Sprint("→"), p.bold.Sprint(q.Event),
+		q.Source, receiver.HumanBytes(int64(q.Bytes)), q.Signature, q.Length, q.ContentType)
+	if r.Error != "" {
+		return // run prints the error on standard error
+	}
+	mark := p.ok.Sprint("✓")
+	if !r.OK {
+		mark = p.bad.Sprint("✗")
+	}
+	line := fmt.Sprintf("%s %s in %.1fms", mark, p.status(r.Status).Sprint(r.Status), r.DurationMS)
+	if r.reason != "" {
+		line += "  " + r.reason
+	}
+	if !r.OK {
+		line += "  " + p.bad.Sprint("(expected "+r.Expected+")")
+	}
+	fmt.Fprintln(w, line)
+}
+
+// listFixtures prints the embedded fixtures.
+func listFixtures(w io.Writer, asJSON bool) error {
+	all := fixtures.All()
+	if asJSON {
+		type row struct {
+			Name     string `json:"name"`
+			Provider string `json:"provider"`
+			Event    string `json:"event"`
+			Action   string `json:"action,omitempty"`
+			Bytes    int    `json:"bytes"`
+		}
+		rows := make([]row, 0, len(all))
+		for _, f := range all {
+			rows = append(rows, row{f.Name, f.Provider, f.Event, f.Action, len(f.Body)})
+		}
+		return json.NewEncoder(w).Encode(rows)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "FIXTURE\tEVENT\tACTION\tSIZE")
+	for _, f := range all {
+		action := f.Action
+		if action == "" {
+			action = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Name, f.Event, action, receiver.HumanBytes(int64(len(f.Body))))
+	}
+	return tw.Flush()
+}
+
+// signCommand prints the signature headers for a body.
+func signCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
+	return &cli.Command{
+		Name:      "sign",
+		Usage:     "print the signature headers for a body, ready for curl -H",
+		UsageText: "hooklab sign [--file PATH|-] [--secret S | --secret-file F]",
+		Description: "Reads a body (standard input by default) and prints X-Hub-Signature-256 and the legacy\n" +
+			"X-Hub-Signature, one 'Name: value' per line. The body is signed byte for byte.\n\n" +
+			"Examples:\n" +
+			"   printf %s 'Hello, World!' | hooklab sign --secret \"It's a Secret to Everybody\"\n" +
+			"   curl http://127.0.0.1:8080/webhook -H 'Content-Type: application/json' -H 'X-GitHub-Event: ping' \\\n" +
+			"        -H \"$(hooklab sign --file ping.json | head -1)\" --data-binary @ping.json",
+		OnUsageError: onUsageError,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "file", Value: "-", Usage: "sign the bytes of `PATH` (- for standard input)"},
+			secretFlag(),
+			secretFileFlag(),
+			envFileFlag(envSecret),
+		},
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return usageErrorf("sign takes no arguments (use --file), got %q", c.Args().First())
+			}
+			return runSign(sys, c.String("file"), c.String("secret"), c.String("secret-file"), c.String("env-file"), c.IsSet("env-file"))
+		},
+	}
+}
+
+func runSign(sys system, file, secretValue, secretFile, envFile string, envFileSet bool) error {
+	env, err := loadEnviron(sys.getenv, envFile, envFileSet)
+	if err != nil {
+		return err
+	}
+	s, err := configuredSecret(secretValue, secretFile, env)
+	if err != nil {
+		return err
+	}
+	if s.value == "" {
+		return usageErrorf("no secret to sign with: pass --secret or --secret-file, or set %s", envSecret)
+	}
+	var body []byte
+	if file == "-" {
+		body, err = io.ReadAll(sys.stdin)
+	} else {
+		body, err = os.ReadFile(file)
+	}
+	if err != nil {
+		return usageErrorf("cannot read the body: %v", err)
+	}
+	scheme, err := signing.NewGitHub(s.value)
+	if err != nil {
+		return err
+	}
+	h, err := scheme.Sign(signing.Message{Body: body})
+	if err != nil {
+		return err
+	}
+	for _, name := range []string{signing.GitHubSignatureHeader, signing.GitHubLegacySignatureHeader} {
+		fmt.Fprintf(sys.stdout, "%s: %s\n", name, h.Get(name))
+	}
+	return nil
+}
