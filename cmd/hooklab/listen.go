@@ -205,6 +205,12 @@ func (b banner) curlExample() string {
 		`-H "X-Hub-Signature-256: sha256=$sig" --data-binary "$body"`
 }
 
+// sendExample returns the hooklab send line that delivers a signed push
+// here; like curlExample it takes the secret from $WEBHOOK_SECRET.
+func (b banner) sendExample() string {
+	return "hooklab send push --url " + b.url + b.cfg.path
+}
+
 func (b banner) print(w io.Writer, log *slog.Logger) {
 	cfg := b.cfg
 	webhookURL, healthURL := b.url+cfg.path, b.url+receiver.HealthPath
@@ -215,7 +221,7 @@ func (b banner) print(w io.Writer, log *slog.Logger) {
 	}
 	if cfg.json {
 		attrs := []any{"url", webhookURL, "health_url", healthURL, "path", cfg.path,
-			"max_body", cfg.maxBody, "allow_chunked", cfg.allowChunked, "secret_source", cfg.secret.source, "try", b.curlExample()}
+			"max_body", cfg.maxBody, "allow_chunked", cfg.allowChunked, "secret_source", cfg.secret.source, "send", b.sendExample(), "try", b.curlExample()}
 		if cfg.secret.generated {
 			attrs = append(attrs, "secret", cfg.secret.value)
 		}
@@ -244,6 +250,7 @@ func (b banner) print(w io.Writer, log *slog.Logger) {
 	} else {
 		fmt.Fprintf(w, "  try     %s\n", dim.Sprint("(with "+envSecret+" set to the secret in your shell)"))
 	}
+	fmt.Fprintf(w, "          %s\n", b.sendExample())
 	fmt.Fprintf(w, "          %s\n", b.curlExample())
 	for _, warning := range warnings {
 		fmt.Fprintf(w, "  %s %s\n", yellow.Sprint("warning"), warning)
