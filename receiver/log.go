@@ -22,6 +22,7 @@ import (
 const (
 	MsgDelivery   = "delivery"
 	MsgRedelivery = "redelivery"
+	MsgHealth     = "health"
 
 	KeyStatus     = "status"
 	KeyEvent      = "event"
@@ -53,28 +54,50 @@ type TextHandler struct {
 	level  slog.Leveler
 	attrs  []slog.Attr
 	prefix string // group prefix for keys, "g." per WithGroup
-
-	dim, ok, warn, bad, bold *color.Color
+	p      Palette
 }
 
 // NewTextHandler returns a TextHandler writing to w, in colour when colored
 // is true. Colour is decided per handler; the global color.NoColor is never
 // consulted or changed.
 func NewTextHandler(w io.Writer, colored bool) *TextHandler {
+	return &TextHandler{mu: &sync.Mutex{}, w: w, level: slog.LevelInfo, p: NewPalette(colored)}
+}
+
+// Palette is one output's colours, all on or all off, for the log and for
+// the command line's own output. It never reads or changes the global
+// color.NoColor.
+type Palette struct {
+	Bold, Dim, OK, Warn, Bad *color.Color
+}
+
+// NewPalette returns a Palette whose colours are on when on is true.
+func NewPalette(on bool) Palette {
 	mk := func(attrs ...color.Attribute) *color.Color {
 		c := color.New(attrs...)
-		if colored {
+		if on {
 			c.EnableColor()
 		} else {
 			c.DisableColor()
 		}
 		return c
 	}
-	return &TextHandler{
-		mu: &sync.Mutex{}, w: w, level: slog.LevelInfo,
-		dim: mk(color.Faint), ok: mk(color.FgGreen, color.Bold), warn: mk(color.FgYellow, color.Bold),
-		bad: mk(color.FgRed, color.Bold), bold: mk(color.Bold),
+	return Palette{
+		Bold: mk(color.Bold), Dim: mk(color.Faint), OK: mk(color.FgGreen, color.Bold),
+		Warn: mk(color.FgYellow, color.Bold), Bad: mk(color.FgRed, color.Bold),
 	}
+}
+
+// Status returns the colour for an HTTP status: green for 1xx to 3xx,
+// yellow for 4xx, red for 5xx and anything else.
+func (p Palette) Status(code int) *color.Color {
+	switch {
+	case code >= 100 && code < 400:
+		return p.OK
+	case code >= 400 && code < 500:
+		return p.Warn
+	}
+	return p.Bad
 }
 
 // Enabled reports whether level is at least Info.
@@ -127,10 +150,10 @@ func (h *TextHandler) Handle(_ context.Context, r slog.Record) error {
 
 	var b bytes.Buffer
 	if !r.Time.IsZero() {
-		b.WriteString(h.dim.Sprint(r.Time.Format("15:04:05.000")))
+		b.WriteString(h.p.Dim.Sprint(r.Time.Format("15:04:05.000")))
 		b.WriteByte(' ')
 	}
-	if r.Message == MsgDelivery || r.Message == MsgRedelivery {
+	if r.Message == MsgDelivery || r.Message == MsgRedelivery || r.Message == MsgHealth {
 		h.delivery(&b, r.Message, attrs, order)
 	} else {
 		h.plain(&b, r, attrs, order)
@@ -144,14 +167,8 @@ func (h *TextHandler) Handle(_ context.Context, r slog.Record) error {
 
 // delivery formats a per-request record.
 func (h *TextHandler) delivery(b *bytes.Buffer, msg string, attrs map[string]slog.Value, order []string) {
-	status := int(attrs[KeyStatus].Int64())
-	statusColor := h.ok
-	switch {
-	case status >= 500:
-		statusColor = h.bad
-	case status >= 400:
-		statusColor = h.warn
-	}
+	status := int(intAttr(attrs, KeyStatus))
+	statusColor := h.p.Status(status)
 	b.WriteString(statusColor.Sprint(strconv.Itoa(status)))
 	used := map[string]bool{KeyStatus: true}
 	str := func(key string) string {
@@ -160,14 +177,18 @@ func (h *TextHandler) delivery(b *bytes.Buffer, msg string, attrs map[string]slo
 		if !ok {
 			return ""
 		}
-		return text(v.String())
+		return Printable(v.String())
 	}
 	event, action := str(KeyEvent), str(KeyAction)
-	if event == "" {
+	switch {
+	case msg == MsgHealth:
+		used[KeyMethod], used[KeyPath] = true, true
+		event = str(KeyMethod) + " " + str(KeyPath)
+	case event == "":
 		event = "-"
 	}
 	b.WriteByte(' ')
-	b.WriteString(h.bold.Sprint(event))
+	b.WriteString(h.p.Bold.Sprint(event))
 	if action != "" {
 		b.WriteByte(' ')
 		b.WriteString(action)
@@ -185,14 +206,14 @@ func (h *TextHandler) delivery(b *bytes.Buffer, msg string, attrs map[string]slo
 	}
 	if msg == MsgRedelivery {
 		used[KeyRedelivery] = true
-		b.WriteString("  " + h.warn.Sprint("(redelivery)"))
+		b.WriteString("  " + h.p.Warn.Sprint("(redelivery)"))
 	}
 	if id := str(KeyDelivery); id != "" {
-		b.WriteString(h.dim.Sprint("  delivery=" + id))
+		b.WriteString(h.p.Dim.Sprint("  delivery=" + id))
 	}
 	used[KeyBytes], used[KeyDuration] = true, true
-	fmt.Fprintf(b, "  %s %s", h.dim.Sprint(HumanBytes(attrs[KeyBytes].Int64())),
-		h.dim.Sprint(strconv.FormatFloat(attrs[KeyDuration].Float64(), 'f', 1, 64)+"ms"))
+	fmt.Fprintf(b, "  %s %s", h.p.Dim.Sprint(HumanBytes(intAttr(attrs, KeyBytes))),
+		h.p.Dim.Sprint(strconv.FormatFloat(floatAttr(attrs, KeyDuration), 'f', 1, 64)+"ms"))
 	// The rest (remote, method, path, header, body_sha256, ...) as key=value.
 	for _, k := range order {
 		// The method and path matter only when they are why the request failed.
@@ -202,7 +223,7 @@ func (h *TextHandler) delivery(b *bytes.Buffer, msg string, attrs map[string]slo
 		if v := attrs[k]; v.Kind() == slog.KindString && v.String() == "" {
 			continue
 		}
-		b.WriteString(h.dim.Sprint("  " + k + "=" + text(attrs[k].String())))
+		b.WriteString(h.p.Dim.Sprint("  " + k + "=" + Printable(attrs[k].String())))
 	}
 }
 
@@ -210,19 +231,50 @@ func (h *TextHandler) delivery(b *bytes.Buffer, msg string, attrs map[string]slo
 func (h *TextHandler) plain(b *bytes.Buffer, r slog.Record, attrs map[string]slog.Value, order []string) {
 	switch {
 	case r.Level >= slog.LevelError:
-		b.WriteString(h.bad.Sprint("ERROR "))
+		b.WriteString(h.p.Bad.Sprint("ERROR "))
 	case r.Level >= slog.LevelWarn:
-		b.WriteString(h.warn.Sprint("WARN "))
+		b.WriteString(h.p.Warn.Sprint("WARN "))
 	}
-	b.WriteString(text(r.Message))
+	b.WriteString(Printable(r.Message))
 	for _, k := range order {
-		b.WriteString("  " + k + "=" + text(attrs[k].String()))
+		b.WriteString("  " + k + "=" + Printable(attrs[k].String()))
 	}
 }
 
-// text returns s as it may be printed on a terminal: unchanged when it is
-// plain printable UTF-8, quoted otherwise.
-func text(s string) string {
+// intAttr returns the integer value of key, or -1 when it is absent or not
+// a number: a record from another caller must not crash the log.
+func intAttr(attrs map[string]slog.Value, key string) int64 {
+	v, ok := attrs[key]
+	switch {
+	case !ok:
+		return -1
+	case v.Kind() == slog.KindInt64:
+		return v.Int64()
+	case v.Kind() == slog.KindUint64:
+		return int64(v.Uint64())
+	case v.Kind() == slog.KindFloat64:
+		return int64(v.Float64())
+	}
+	return -1
+}
+
+// floatAttr is intAttr for float values, 0 when absent.
+func floatAttr(attrs map[string]slog.Value, key string) float64 {
+	v, ok := attrs[key]
+	switch {
+	case !ok:
+		return 0
+	case v.Kind() == slog.KindFloat64:
+		return v.Float64()
+	case v.Kind() == slog.KindInt64:
+		return float64(v.Int64())
+	}
+	return 0
+}
+
+// Printable returns s as it may be printed on a terminal: unchanged when it
+// is plain printable UTF-8, quoted otherwise.
+func Printable(s string) string {
 	if !utf8.ValidString(s) || strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) && r != ' ' }) >= 0 {
 		return strconv.Quote(s)
 	}

@@ -67,6 +67,11 @@ func logSamples(t *testing.T, h slog.Handler) {
 	// Request headers are the client's: escape sequences are quoted, not sent to the terminal.
 	emit(slog.LevelWarn, MsgDelivery, append(common(400, "push\x1b[2J", "", "id\x07", 5),
 		slog.String(KeyReason, "invalid_json"), slog.String(KeyDetail, "the body is not valid JSON"))...)
+	emit(slog.LevelInfo, MsgHealth, slog.Int(KeyStatus, 200), slog.String(KeyEvent, ""), slog.String(KeyAction, ""),
+		slog.String(KeyDelivery, ""), slog.Int64(KeyBytes, 0), slog.Float64(KeyDuration, 0.05),
+		slog.String(KeyRemote, "127.0.0.1:50002"), slog.String(KeyMethod, "GET"), slog.String(KeyPath, "/healthz"))
+	// A record from another caller that uses the same message but not the same keys.
+	emit(slog.LevelInfo, MsgDelivery, slog.String(KeyStatus, "fine"), slog.String("note", "no numbers here"))
 	emit(slog.LevelWarn, "the secret is short", slog.String("source", "WEBHOOK_SECRET"))
 	emit(slog.LevelInfo, "stopped", slog.Int("total", 7))
 }

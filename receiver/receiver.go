@@ -9,7 +9,6 @@
 package receiver
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -18,6 +17,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"time"
 
@@ -124,29 +124,35 @@ type delivery struct {
 	// For 401s: what helps to debug without leaking anything.
 	header     string
 	bodySHA256 string
+	health     bool // a health check, not a delivery
 }
 
 // ServeHTTP runs the pipeline. The order matters: everything that can be
 // refused without the body is refused before a byte of it is read.
 func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := rc.now()
+	var d *delivery
 	if r.URL.Path == HealthPath {
-		rc.health(w, r)
-		return
+		d = rc.health(w, r)
+	} else {
+		d = rc.process(w, r)
 	}
-	d := rc.process(w, r)
 	rc.answer(w, d)
 	rc.record(r, d, start)
 }
 
-func (rc *Receiver) health(w http.ResponseWriter, r *http.Request) {
+// health answers GET /healthz. Health checks are logged but not counted
+// in Stats, which are about deliveries.
+func (rc *Receiver) health(w http.ResponseWriter, r *http.Request) *delivery {
+	d := &delivery{health: true, bytes: r.ContentLength}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		closeUnread(w, r)
 		w.Header().Set("Allow", "GET, HEAD")
-		rc.answer(w, &delivery{reason: ReasonMethodNotAllowed, detail: "health checks are GET requests; see the Allow header"})
-		return
+		d.reason, d.detail = ReasonMethodNotAllowed, "health checks are GET requests; see the Allow header"
+		return d
 	}
-	rc.answer(w, &delivery{reason: ReasonOK, detail: "healthy"})
+	d.reason, d.detail = ReasonOK, "healthy"
+	return d
 }
 
 func (rc *Receiver) process(w http.ResponseWriter, r *http.Request) *delivery {
@@ -170,12 +176,15 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request) *delivery {
 		return refuse(ReasonMethodNotAllowed, "")
 	}
 
-	// 2. Length: a declared Content-Length, unless chunked bodies are allowed.
+	// 2. Length: a declared Content-Length, or chunked when that is
+	// allowed. A body with neither has no end that HTTP can see, so it is
+	// refused either way.
 	declared := r.ContentLength >= 0 && len(r.TransferEncoding) == 0 && r.Header.Get("Content-Length") != ""
-	if !declared && !rc.allowChunked {
-		if len(r.TransferEncoding) > 0 {
-			return refuse(ReasonLengthRequired, "the body was sent with Transfer-Encoding: chunked; send it with a Content-Length (or start listen with --allow-chunked)")
-		}
+	chunked := len(r.TransferEncoding) > 0
+	switch {
+	case chunked && !rc.allowChunked:
+		return refuse(ReasonLengthRequired, "the body was sent with Transfer-Encoding: chunked; send it with a Content-Length (or start listen with --allow-chunked)")
+	case !declared && !chunked:
 		return refuse(ReasonLengthRequired, "")
 	}
 
@@ -200,6 +209,8 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request) *delivery {
 		return fail(ReasonBodyTooLarge, "the body grew past the limit of "+strconv.FormatInt(rc.maxBody, 10)+" bytes (--max-body)")
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return fail(ReasonBodyTimeout, "")
+	case err != nil && !declared:
+		return fail(ReasonBodyIncomplete, "the chunked body ended early or is not well chunked, after "+strconv.Itoa(len(body))+" bytes")
 	case err != nil:
 		return fail(ReasonBodyIncomplete, "the body ended after "+strconv.Itoa(len(body))+" of "+
 			strconv.FormatInt(r.ContentLength, 10)+" declared bytes; the client stopped early or declared the wrong length")
@@ -277,41 +288,45 @@ var (
 // readChunk is how much is read (and hashed) at a time.
 const readChunk = 32 << 10
 
+// eagerAlloc is how much of a declared length is allocated before any of
+// the body has arrived. Past it the buffer grows as bytes come, so that a
+// client that declares a large body and sends nothing holds little memory.
+const eagerAlloc = 1 << 20
+
 // readBody reads the body once, writing each chunk into v as it arrives.
-// With a declared length it allocates exactly that much and fails with
+// With a declared length it reads exactly that many bytes and fails with
 // errIncomplete (or the read error, such as a deadline) when the body ends
-// early; otherwise it reads at most max bytes and fails with errTooLarge past
-// that. It returns what it read in every case.
+// early; otherwise it reads at most max bytes and fails with errTooLarge
+// past that. It returns what it read in every case.
 func readBody(r io.Reader, length int64, declared bool, max int64, v io.Writer) ([]byte, error) {
+	limit := max + 1
 	if declared {
-		buf := make([]byte, length)
-		off := 0
-		for off < len(buf) {
-			end := min(off+readChunk, len(buf))
-			n, err := r.Read(buf[off:end])
-			v.Write(buf[off : off+n])
-			off += n
-			if err != nil {
-				if off == len(buf) {
-					break
-				}
-				if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-					return buf[:off], errIncomplete
-				}
-				return buf[:off], err
-			}
+		limit = length
+	}
+	buf := make([]byte, 0, min(limit, eagerAlloc))
+	for int64(len(buf)) < limit {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, int(min(int64(cap(buf)), limit-int64(cap(buf)))))
 		}
-		return buf, nil
+		end := min(cap(buf), len(buf)+readChunk, int(limit))
+		n, err := r.Read(buf[len(buf):end])
+		v.Write(buf[len(buf) : len(buf)+n])
+		buf = buf[:len(buf)+n]
+		if err == nil {
+			continue
+		}
+		switch {
+		case !errors.Is(err, io.EOF):
+			return buf, err
+		case declared && int64(len(buf)) < length:
+			return buf, errIncomplete
+		}
+		break
 	}
-	var buf bytes.Buffer
-	_, err := io.Copy(io.MultiWriter(&buf, v), io.LimitReader(r, max+1))
-	if err != nil {
-		return buf.Bytes(), err
+	if !declared && int64(len(buf)) > max {
+		return buf[:max], errTooLarge
 	}
-	if int64(buf.Len()) > max {
-		return buf.Bytes()[:max], errTooLarge
-	}
-	return buf.Bytes(), nil
+	return buf, nil
 }
 
 // answer writes the JSON answer for d.
@@ -348,7 +363,9 @@ type answer struct {
 // record logs d and counts it.
 func (rc *Receiver) record(r *http.Request, d *delivery, start time.Time) {
 	info := d.reason.Info()
-	rc.stats.add(info.Status, d.event, d.reason == ReasonOK)
+	if !d.health {
+		rc.stats.add(info.Status, d.event, d.reason == ReasonOK)
+	}
 	elapsed := rc.now().Sub(start)
 	attrs := []slog.Attr{
 		slog.Int(KeyStatus, info.Status),
@@ -363,6 +380,9 @@ func (rc *Receiver) record(r *http.Request, d *delivery, start time.Time) {
 	}
 	level := slog.LevelInfo
 	msg := MsgDelivery
+	if d.health {
+		msg = MsgHealth
+	}
 	if d.reason == ReasonOK {
 		attrs = append(attrs, slog.String(KeySummary, d.summary.Text))
 		if d.redelivery {

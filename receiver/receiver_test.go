@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -156,6 +157,13 @@ func TestPipeline(t *testing.T) {
 			req: newDelivery("ping", ping, withoutHeader("Content-Length"), func(r *http.Request) {
 				r.ContentLength, r.TransferEncoding = -1, []string{"chunked"}
 			}), wantStatus: 413, wantReason: ReasonBodyTooLarge},
+		{name: "chunked allowed but cut short", cfg: Config{AllowChunked: true},
+			req: newDelivery("ping", ping, withoutHeader("Content-Length"), func(r *http.Request) {
+				r.ContentLength, r.TransferEncoding = -1, []string{"chunked"}
+				r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(ping[:5]), failingReader{io.ErrUnexpectedEOF}))
+			}), wantStatus: 400, wantReason: ReasonBodyIncomplete, wantInMsg: "chunked body ended early"},
+		{name: "chunked allowed, but neither chunked nor a length", cfg: Config{AllowChunked: true},
+			req: newDelivery("ping", ping, withoutHeader("Content-Length")), wantStatus: 411, wantReason: ReasonLengthRequired},
 		{name: "declared over the limit, body never read", cfg: Config{MaxBody: 10},
 			req:        newDelivery("ping", ping, func(r *http.Request) { r.Body = io.NopCloser(failingReader{io.ErrUnexpectedEOF}) }),
 			wantStatus: 413, wantReason: ReasonBodyTooLarge, wantInMsg: "not read"},
@@ -249,12 +257,16 @@ func TestPipeline(t *testing.T) {
 			if strings.Contains(rec.Body.String(), testSecret) || strings.Contains(logs.String(), testSecret) {
 				t.Errorf("the secret leaked into the answer or the log")
 			}
-			if tt.req.URL.Path == HealthPath {
-				return // health checks are not logged
-			}
 			recs := logRecords(t, logs)
 			if len(recs) != 1 {
 				t.Fatalf("got %d log records, want 1: %s", len(recs), logs)
+			}
+			wantMsg := MsgDelivery
+			if tt.req.URL.Path == HealthPath {
+				wantMsg = MsgHealth
+			}
+			if recs[0]["msg"] != wantMsg {
+				t.Errorf("log msg = %v, want %q", recs[0]["msg"], wantMsg)
 			}
 			if got := recs[0][KeyStatus]; got != float64(tt.wantStatus) {
 				t.Errorf("log status = %v, want %d", got, tt.wantStatus)
@@ -323,8 +335,9 @@ func TestRedelivery(t *testing.T) {
 		id   string
 		want bool
 	}{
-		{"a", false}, {"a", true}, {"b", false}, {"c", false}, // "a" is forgotten here: only 2 remembered
-		{"a", false}, {"c", true},
+		{id: "a", want: false}, {id: "a", want: true}, {id: "b", want: false},
+		{id: "c", want: false}, // "a" is forgotten here: only 2 remembered
+		{id: "a", want: false}, {id: "c", want: true},
 	}
 	for i, s := range steps {
 		if got := send(s.id); got.Status != 200 || got.Redelivery != s.want {
@@ -343,6 +356,53 @@ func TestRedelivery(t *testing.T) {
 	rc.ServeHTTP(rec, newDelivery("ping", []byte(`{}`), withHeader(DeliveryHeader, "z"), withHeader(signing.GitHubSignatureHeader, hubSignature("x", []byte(`{}`)))))
 	if got := send("z"); got.Redelivery {
 		t.Errorf("an id first seen on a 401 counted as delivered before")
+	}
+}
+
+func TestReadBody(t *testing.T) {
+	big := bytes.Repeat([]byte("0123456789abcdef"), (3<<20)/16+7) // past eagerAlloc, not a multiple of it
+	tests := []struct {
+		name     string
+		body     []byte
+		length   int64
+		declared bool
+		max      int64
+		wantErr  error
+		wantLen  int
+		maxCap   int
+	}{
+		{name: "exact", body: []byte("hello"), length: 5, declared: true, max: 100, wantLen: 5},
+		{name: "larger than the eager allocation", body: big, length: int64(len(big)), declared: true, max: 1 << 30, wantLen: len(big)},
+		{name: "short", body: []byte("hel"), length: 5, declared: true, max: 100, wantErr: errIncomplete, wantLen: 3},
+		// A client that declares 25 MiB and sends 3 bytes holds about eagerAlloc, not 25 MiB.
+		{name: "declared large, little sent", body: []byte("abc"), length: 25 << 20, declared: true, max: 25 << 20,
+			wantErr: errIncomplete, wantLen: 3, maxCap: eagerAlloc},
+		{name: "undeclared within the limit", body: big, max: 1 << 30, wantLen: len(big)},
+		{name: "undeclared over the limit", body: big, max: 1 << 20, wantErr: errTooLarge, wantLen: 1 << 20},
+		{name: "empty", body: nil, length: 0, declared: true, max: 100, wantLen: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := sha256.New()
+			got, err := readBody(bytes.NewReader(tt.body), tt.length, tt.declared, tt.max, h)
+			if !errors.Is(err, tt.wantErr) || len(got) != tt.wantLen {
+				t.Fatalf("readBody = %d bytes, %v; want %d bytes, %v", len(got), err, tt.wantLen, tt.wantErr)
+			}
+			if !bytes.Equal(got, tt.body[:tt.wantLen]) {
+				t.Errorf("the bytes read differ from the bytes sent")
+			}
+			// Everything read was hashed, once.
+			read := tt.body[:min(len(tt.body), int(max(tt.length, tt.max+1)))]
+			if tt.declared {
+				read = tt.body[:min(len(tt.body), int(tt.length))]
+			}
+			if want := sha256.Sum256(read); !bytes.Equal(h.Sum(nil), want[:]) {
+				t.Errorf("the hash does not cover exactly the bytes read")
+			}
+			if tt.maxCap > 0 && cap(got) > tt.maxCap {
+				t.Errorf("allocated %d bytes for a body of %d", cap(got), len(got))
+			}
+		})
 	}
 }
 
