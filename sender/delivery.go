@@ -115,6 +115,9 @@ func (d Delivery) Request() (*Request, error) {
 		}
 	case SignatureWrong:
 		secret = d.Secret + "-but-not-the-shared-secret"
+	case SignatureMissing:
+	default:
+		return nil, fmt.Errorf("unknown signature mode %q", d.Signature)
 	}
 	if secret != "" {
 		scheme, err := signing.NewGitHub(secret)

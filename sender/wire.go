@@ -309,12 +309,22 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 	// Write in the background: a receiver may answer (411, 413, 401)
 	// before it reads the body, and the answer is what matters.
 	wrote := make(chan error, 1)
+	writing := make(chan struct{})
 	go func() {
+		defer close(writing)
 		_, err := req.WriteTo(conn)
 		if err == nil && req.closesWrite() {
 			err = closeWrite(conn)
 		}
 		wrote <- err
+	}()
+	// The writer reads req and writes conn, so it must be done before Do
+	// returns: the caller may reuse req. It can still be writing when the
+	// answer came before the body was read (413, 401); closing the
+	// connection unblocks it.
+	defer func() {
+		raw.Close()
+		<-writing
 	}()
 
 	br := bufio.NewReader(conn)
@@ -375,6 +385,10 @@ func classify(ctx context.Context, addr string, timeout time.Duration, err error
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		e.Kind, e.Hint = ErrRefused, "is hooklab listen running? check the URL's host and port"
+	case errors.Is(ctx.Err(), context.Canceled):
+		// The caller gave up (Ctrl-C). Cancellation also shows as a past
+		// deadline on the connection, which is not a timeout.
+		e.Err = ctx.Err()
 	case errors.Is(ctx.Err(), context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
 		e.Kind, e.Hint = ErrTimeout, "no answer in "+timeout.String()+"; the receiver may be stuck or waiting for more of the body"
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), isReset(err):
