@@ -86,7 +86,15 @@ func flagsFirst(app *cli.App, args []string) []string {
 		}
 		flags = append(flags, a)
 		name := strings.TrimLeft(a, "-")
-		if takesValue[name] && !strings.Contains(name, "=") && i+1 < len(rest) {
+		if takesValue[name] && !strings.Contains(name, "=") {
+			if i+1 == len(rest) {
+				// The value is missing. The flag stays last, with nothing
+				// after it, so that the parser reports that, instead of
+				// taking the "--" added below, or an argument, as the
+				// value (`send push --secret` would sign with "--"). The
+				// arguments do not matter once parsing fails.
+				return append([]string{args[0], args[1]}, flags...)
+			}
 			flags = append(flags, rest[i+1])
 			i++
 		}

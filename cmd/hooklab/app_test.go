@@ -37,6 +37,7 @@ type world struct {
 	dir      string            // working directory; a fresh empty one when ""
 	terminal bool              // whether stdout is a terminal
 	random   io.Reader         // testRandom() when nil
+	stdin    string            // standard input
 }
 
 // system changes into w's working directory (restored when tb ends, so a
@@ -54,6 +55,7 @@ func (w world) system(tb testing.TB, stdout, stderr io.Writer) system {
 		random = bytes.NewReader(testRandom())
 	}
 	return system{
+		stdin:  strings.NewReader(w.stdin),
 		stdout: stdout, stderr: stderr,
 		getenv:     func(key string) string { return w.env[key] },
 		random:     random,

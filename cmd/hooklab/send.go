@@ -375,7 +375,9 @@ type sendReport struct {
 func newSendReport(plan sendPlan, req *sender.Request, resp *sender.Response, err error) sendReport {
 	var r sendReport
 	d := plan.delivery
-	r.Request.URL, r.Request.Source, r.Request.Event, r.Request.Delivery = d.URL.String(), plan.source, d.Event, d.ID
+	// The event and delivery id as sent: --header may have replaced them.
+	r.Request.URL, r.Request.Source = d.URL.String(), plan.source
+	r.Request.Event, r.Request.Delivery = req.Get(sender.HeaderEvent), req.Get(sender.HeaderDelivery)
 	r.Request.Bytes, r.Request.ContentType = len(req.Body), string(d.ContentType)
 	r.Request.Signature, r.Request.Length = string(d.Signature), d.Length.String()
 	r.Expected = plan.expect.String()

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/hex"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// The example in GitHub's "Validating webhook deliveries" documentation
+// (docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries).
+// GitHub documents only the SHA-256 signature; the SHA-1 one is checked
+// against crypto/hmac in TestSignVectorSHA1 (and agrees with
+// `openssl dgst -sha1 -hmac`).
+const (
+	vectorSecret = "It's a Secret to Everybody"
+	vectorBody   = "Hello, World!"
+	vectorSHA256 = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+	vectorSHA1   = "sha1=01dc10d0c83e72ed246219cdd91669667fe2ca59"
+	vectorOutput = "X-Hub-Signature-256: " + vectorSHA256 + "\nX-Hub-Signature: " + vectorSHA1 + "\n"
+)
+
+// signGitHubSHA1 returns the legacy X-Hub-Signature value for body,
+// computed with crypto/hmac, independently of the package under test.
+func signGitHubSHA1(secret string, body []byte) string {
+	mac := hmac.New(sha1.New, []byte(secret))
+	mac.Write(body)
+	return "sha1=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+func TestSignVectorSHA1(t *testing.T) {
+	if got := signGitHubSHA1(vectorSecret, []byte(vectorBody)); got != vectorSHA1 {
+		t.Errorf("HMAC-SHA1 of the documented example = %s, want %s", got, vectorSHA1)
+	}
+	if got := signGitHub(vectorSecret, []byte(vectorBody)); got != vectorSHA256 {
+		t.Errorf("HMAC-SHA256 of the documented example = %s, want %s", got, vectorSHA256)
+	}
+}
+
+func TestSign(t *testing.T) {
+	// A body that is not the vector's, signed byte for byte: its trailing
+	// newline counts.
+	const fileBody = "{\"zen\":\"Keep it logically awesome.\"}\n"
+	fileOutput := "X-Hub-Signature-256: " + signGitHub(vectorSecret, []byte(fileBody)) +
+		"\nX-Hub-Signature: " + signGitHubSHA1(vectorSecret, []byte(fileBody)) + "\n"
+	tests := []struct {
+		name       string
+		args       []string // after "sign"
+		env        map[string]string
+		files      map[string]string // written into the working directory
+		stdin      string
+		wantCode   int
+		wantStdout string // exactly, when the exit code is 0
+		wantStderr []string
+	}{
+		{name: "documented vector from standard input", args: []string{"--secret", vectorSecret}, stdin: vectorBody,
+			wantStdout: vectorOutput},
+		{name: "dash is standard input", args: []string{"--file", "-", "--secret", vectorSecret}, stdin: vectorBody,
+			wantStdout: vectorOutput},
+		{name: "file", args: []string{"--file", "body.txt", "--secret", vectorSecret}, files: map[string]string{"body.txt": vectorBody},
+			stdin: "not this", wantStdout: vectorOutput},
+		{name: "file signed byte for byte", args: []string{"--file", "body.json", "--secret", vectorSecret},
+			files: map[string]string{"body.json": fileBody}, wantStdout: fileOutput},
+		{name: "flags in another order", args: []string{"--secret", vectorSecret, "--file", "body.txt"},
+			files: map[string]string{"body.txt": vectorBody}, wantStdout: vectorOutput},
+		{name: "secret from the environment", env: map[string]string{envSecret: vectorSecret}, stdin: vectorBody,
+			wantStdout: vectorOutput},
+		{name: "secret file", args: []string{"--secret-file", "secret.txt"}, files: map[string]string{"secret.txt": vectorSecret + "\n"},
+			stdin: vectorBody, wantStdout: vectorOutput},
+		{name: "env file", args: []string{"--env-file", "hooklab.env"}, files: map[string]string{"hooklab.env": envSecret + "=\"" + vectorSecret + "\"\n"},
+			stdin: vectorBody, wantStdout: vectorOutput},
+		{name: "secret flag beats the environment", args: []string{"--secret", vectorSecret}, env: map[string]string{envSecret: otherSecret},
+			stdin: vectorBody, wantStdout: vectorOutput},
+		{name: "empty body", args: []string{"--secret", vectorSecret},
+			wantStdout: "X-Hub-Signature-256: " + signGitHub(vectorSecret, nil) + "\nX-Hub-Signature: " + signGitHubSHA1(vectorSecret, nil) + "\n"},
+		{name: "no secret", stdin: vectorBody, wantCode: exitUsage,
+			wantStderr: []string{"no secret to sign with", envSecret, "--secret"}},
+		{name: "file does not exist", args: []string{"--file", "missing.json", "--secret", vectorSecret}, wantCode: exitUsage,
+			wantStderr: []string{"cannot read the body", "missing.json"}},
+		{name: "file without a path", args: []string{"--secret", vectorSecret, "--file"}, wantCode: exitUsage,
+			wantStderr: []string{"flag needs an argument", "file"}},
+		{name: "extra argument", args: []string{"body.txt", "--secret", vectorSecret}, files: map[string]string{"body.txt": vectorBody},
+			wantCode: exitUsage, wantStderr: []string{"sign takes no arguments", `"body.txt"`, "--file"}},
+		{name: "secret file does not exist", args: []string{"--secret-file", "missing.txt"}, stdin: vectorBody, wantCode: exitUsage,
+			wantStderr: []string{"--secret-file", "missing.txt"}},
+		{name: "secret and secret file", args: []string{"--secret", vectorSecret, "--secret-file", "secret.txt"},
+			files: map[string]string{"secret.txt": vectorSecret}, stdin: vectorBody, wantCode: exitUsage,
+			wantStderr: []string{"--secret and --secret-file"}},
+		{name: "unknown flag", args: []string{"--frobnicate"}, wantCode: exitUsage, wantStderr: []string{"frobnicate"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, content := range tt.files {
+				mustWriteFile(t, dir, name, content)
+			}
+			got := runHooklab(t, world{env: tt.env, dir: dir, stdin: tt.stdin}, append([]string{"sign"}, tt.args...)...)
+			checkOutput(t, got, tt.wantCode, nil, tt.wantStderr)
+			if tt.wantCode == exitOK {
+				if got.stdout != tt.wantStdout {
+					t.Errorf("stdout = %q, want %q", got.stdout, tt.wantStdout)
+				}
+				if got.stderr != "" {
+					t.Errorf("stderr is not empty:\n%s", got.stderr)
+				}
+			} else if got.stdout != "" {
+				t.Errorf("a failure printed on stdout:\n%s", got.stdout)
+			}
+			checkNoSecret(t, got, vectorSecret, otherSecret)
+		})
+	}
+}
+
+// TestSignEndToEnd pastes sign's first line into a request, as the help's
+// curl example does, and sends it to a real listen.
+func TestSignEndToEnd(t *testing.T) {
+	p := startListen(t, world{env: map[string]string{envSecret: sendSecret}}, "listen", "--addr", "127.0.0.1:0")
+	got := runHooklab(t, world{env: map[string]string{envSecret: sendSecret}, stdin: pingBody}, "sign")
+	if got.code != exitOK {
+		t.Fatalf("sign: exit code %d\nstderr:\n%s", got.code, got.stderr)
+	}
+	lines := strings.Split(strings.TrimSuffix(got.stdout, "\n"), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("sign printed %d lines, want 2:\n%s", len(lines), got.stdout)
+	}
+	header := func(line string) map[string]string {
+		name, value, ok := strings.Cut(line, ": ")
+		if !ok {
+			t.Fatalf("%q is not 'Name: value'", line)
+		}
+		return map[string]string{"Content-Type": "application/json", "X-GitHub-Event": "ping", name: value}
+	}
+
+	status, answer := send(t, http.MethodPost, p.webhookURL, []byte(pingBody), header(lines[0]))
+	if status != http.StatusOK {
+		t.Errorf("with %s: status %d, want 200; answer %s", lines[0], status, answer)
+	}
+	// The legacy SHA-1 header alone is never enough.
+	status, answer = send(t, http.MethodPost, p.webhookURL, []byte(pingBody), header(lines[1]))
+	if status != http.StatusUnauthorized || !strings.Contains(answer, "signature_missing") {
+		t.Errorf("with only %s: status %d, want 401 signature_missing; answer %s", lines[1], status, answer)
+	}
+	// The same line with another body does not verify.
+	status, answer = send(t, http.MethodPost, p.webhookURL, []byte(pingBody+" "), header(lines[0]))
+	if status != http.StatusUnauthorized || !strings.Contains(answer, "signature_mismatch") {
+		t.Errorf("with %s and another body: status %d, want 401 signature_mismatch; answer %s", lines[0], status, answer)
+	}
+}
