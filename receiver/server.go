@@ -43,10 +43,14 @@ func DefaultLimits() Limits {
 	}
 }
 
+// ErrShutdownTimeout is returned by Serve when in-flight requests did not
+// finish within Limits.ShutdownTimeout and were cut off.
+var ErrShutdownTimeout = errors.New("in-flight requests did not finish in time and were cut off")
+
 // Serve serves h on ln, with lim, until ctx is done. Then it stops
 // accepting, lets in-flight requests finish for up to lim.ShutdownTimeout,
-// and returns nil; it returns an error only when serving failed or
-// in-flight requests outlasted the shutdown timeout. It closes ln.
+// closes what is left, and returns: nil, ErrShutdownTimeout when requests
+// were cut off, or the error that stopped serving. It closes ln.
 // net/http's own messages go to log as warnings, so that in JSON mode every
 // line stays a JSON object; a nil log discards them.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler, lim Limits, log *slog.Logger) error {
@@ -69,15 +73,16 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, lim Limits, log
 		return err
 	case <-ctx.Done():
 	}
+	log.Info("shutting down", "wait", lim.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.Background(), lim.ShutdownTimeout)
 	defer cancel()
 	err := srv.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		srv.Close()
+		err = ErrShutdownTimeout
+	}
 	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
 		err = serr
 	}
-	if err != nil {
-		srv.Close()
-		return err
-	}
-	return nil
+	return err
 }

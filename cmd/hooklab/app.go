@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/hooklab/hooklab/receiver"
 )
 
 // Exit codes, the only ones hooklab uses.
@@ -29,6 +31,8 @@ type system struct {
 	random         io.Reader
 	now            func() time.Time
 	isTerminal     func(io.Writer) bool
+	// limits overrides receiver.DefaultLimits for listen, in tests.
+	limits *receiver.Limits
 }
 
 // run is main without the process: it runs hooklab with args and returns

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hooklab/hooklab/receiver"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -38,6 +40,7 @@ type world struct {
 	terminal bool              // whether stdout is a terminal
 	random   io.Reader         // testRandom() when nil
 	stdin    string            // standard input
+	limits   *receiver.Limits  // listen's limits, when not the defaults
 }
 
 // system changes into w's working directory (restored when tb ends, so a
@@ -61,6 +64,7 @@ func (w world) system(tb testing.TB, stdout, stderr io.Writer) system {
 		random:     random,
 		now:        func() time.Time { return testNow },
 		isTerminal: func(out io.Writer) bool { return w.terminal && out == stdout },
+		limits:     w.limits,
 	}
 }
 

@@ -47,7 +47,8 @@ func loadEnviron(getenv func(string) string, path string, named bool) (*environ,
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, usageErrorf("env file %s does not exist", path)
 	case err != nil:
-		return nil, usageErrorf("env file %s does not parse: %v", path, err)
+		// godotenv's message quotes the file, which may hold the secret.
+		return nil, usageErrorf("env file %s does not parse; check that each line is NAME=value with balanced quotes (the contents are not shown: they may hold the secret)", path)
 	}
 	e.file, e.fileName = vars, path
 	return e, nil

@@ -1,14 +1,17 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
-	"sort"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -134,6 +137,11 @@ func resolveListen(sys system, o listenOptions) (listenConfig, error) {
 func runListen(ctx context.Context, sys system, o listenOptions) error {
 	cfg, err := resolveListen(sys, o)
 	if err != nil {
+		if o.LogFormat == logJSON {
+			// Every line is JSON in this mode, errors included.
+			slog.New(slog.NewJSONHandler(sys.stdout, nil)).Error("listen failed", "error", err.Error())
+			return reportedError{err}
+		}
 		return err
 	}
 	var handler slog.Handler
@@ -166,10 +174,20 @@ func runListen(ctx context.Context, sys system, o listenOptions) error {
 	if err != nil {
 		return fail(listenError(cfg.addr, err))
 	}
-	b := banner{url: "http://" + ln.Addr().String(), cfg: cfg}
+	b := banner{url: "http://" + reachableAddr(ln.Addr()), cfg: cfg, bound: ln.Addr().String()}
 	b.print(sys.stdout, log)
 
-	if err := receiver.Serve(ctx, ln, rc, receiver.DefaultLimits(), log); err != nil {
+	limits := receiver.DefaultLimits()
+	if sys.limits != nil {
+		limits = *sys.limits
+	}
+	err = receiver.Serve(ctx, ln, rc, limits, log)
+	switch {
+	case errors.Is(err, receiver.ErrShutdownTimeout):
+		// Stopping was asked for and is done: the summary says what was
+		// answered, and the exit is still 0.
+		log.Warn(err.Error())
+	case err != nil:
 		return fail(fmt.Errorf("serving stopped: %w", err))
 	}
 	printSummary(sys.stdout, log, cfg, rc.Stats())
@@ -191,8 +209,20 @@ func listenError(addr string, err error) error {
 // secret's source (and a generated secret, the only time a secret is shown),
 // and a request that gets 200.
 type banner struct {
-	url string
-	cfg listenConfig
+	url   string // where a client on this machine reaches the listener
+	bound string // the address actually bound
+	cfg   listenConfig
+}
+
+// reachableAddr is addr as a local client would dial it: an unspecified
+// host (0.0.0.0, ::) becomes 127.0.0.1.
+func reachableAddr(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return addr.String()
+	}
+	// Go listens on both families for either unspecified address.
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
 }
 
 // curlExample returns a shell snippet that signs a ping with openssl and
@@ -216,8 +246,8 @@ func (b banner) print(w io.Writer, log *slog.Logger) {
 	webhookURL, healthURL := b.url+cfg.path, b.url+receiver.HealthPath
 	var warnings []string
 	warnings = append(warnings, cfg.secret.warnings()...)
-	if host, _, _ := net.SplitHostPort(strings.TrimPrefix(b.url, "http://")); !isLoopback(host) {
-		warnings = append(warnings, "listening on "+host+", which other machines may reach; the default is loopback only (127.0.0.1)")
+	if host, _, _ := net.SplitHostPort(b.bound); !isLoopback(host) {
+		warnings = append(warnings, "listening on "+b.bound+", which other machines may reach; the default is loopback only (127.0.0.1)")
 	}
 	if cfg.json {
 		attrs := []any{"url", webhookURL, "health_url", healthURL, "path", cfg.path,
@@ -272,30 +302,27 @@ func printSummary(w io.Writer, log *slog.Logger, cfg listenConfig, s receiver.St
 		log.Info("stopped", "total", s.Total, "by_status", s.ByStatus, "by_event", s.ByEvent)
 		return
 	}
-	fmt.Fprintf(w, "stopped after %d requests", s.Total)
-	if s.Total > 0 {
-		statuses := make([]int, 0, len(s.ByStatus))
-		for st := range s.ByStatus {
-			statuses = append(statuses, st)
-		}
-		sort.Ints(statuses)
-		var parts []string
-		for _, st := range statuses {
-			parts = append(parts, fmt.Sprintf("%d %s: %d", st, http.StatusText(st), s.ByStatus[st]))
-		}
-		fmt.Fprintf(w, "; by status: %s", strings.Join(parts, ", "))
+	noun := "requests"
+	if s.Total == 1 {
+		noun = "request"
+	}
+	fmt.Fprintf(w, "stopped after %d %s", s.Total, noun)
+	if len(s.ByStatus) > 0 {
+		fmt.Fprintf(w, "; by status: %s", countList(s.ByStatus, func(st int) string { return fmt.Sprintf("%d %s", st, http.StatusText(st)) }))
 	}
 	if len(s.ByEvent) > 0 {
-		events := make([]string, 0, len(s.ByEvent))
-		for ev := range s.ByEvent {
-			events = append(events, ev)
-		}
-		sort.Strings(events)
-		var parts []string
-		for _, ev := range events {
-			parts = append(parts, fmt.Sprintf("%s: %d", ev, s.ByEvent[ev]))
-		}
-		fmt.Fprintf(w, "; accepted by event: %s", strings.Join(parts, ", "))
+		// Event names come from the senders: quoted if they are not plain text.
+		fmt.Fprintf(w, "; accepted by event: %s", countList(s.ByEvent, receiver.Printable))
 	}
 	fmt.Fprintln(w)
+}
+
+// countList formats counts as "key: n, key: n" in key order.
+func countList[K cmp.Ordered](counts map[K]int, name func(K) string) string {
+	keys := slices.Sorted(maps.Keys(counts))
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s: %d", name(k), counts[k]))
+	}
+	return strings.Join(parts, ", ")
 }

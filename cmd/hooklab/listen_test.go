@@ -744,13 +744,14 @@ func TestBannerGolden(t *testing.T) {
 	configured := secret{value: "configured-0123456789abcdef0123456789", source: envSecret}
 	generated := secret{value: generatedSecret(), source: "generated", generated: true}
 	tests := []struct {
-		name string
-		url  string
-		cfg  listenConfig
+		name  string
+		url   string
+		bound string // the address bound, when not the URL's
+		cfg   listenConfig
 	}{
 		{name: "configured", url: "http://127.0.0.1:8080", cfg: listenConfig{path: "/webhook", secret: configured, maxBody: 25 << 20}},
 		{name: "generated", url: "http://127.0.0.1:8080", cfg: listenConfig{path: "/webhook", secret: generated, maxBody: 25 << 20}},
-		{name: "warnings", url: "http://0.0.0.0:8080", cfg: listenConfig{path: "/hooks", maxBody: 512 << 10, allowChunked: true,
+		{name: "warnings", url: "http://127.0.0.1:8080", bound: "[::]:8080", cfg: listenConfig{path: "/hooks", maxBody: 512 << 10, allowChunked: true,
 			secret: secret{value: " short ", source: "--secret-file secret.txt"}}},
 		{name: "color", url: "http://127.0.0.1:8080", cfg: listenConfig{path: "/webhook", secret: configured, maxBody: 25 << 20, color: true}},
 	}
@@ -758,7 +759,11 @@ func TestBannerGolden(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var text bytes.Buffer
 			cfg := tt.cfg
-			banner{url: tt.url, cfg: cfg}.print(&text, slog.New(receiver.NewTextHandler(&text, cfg.color)))
+			bound := tt.bound
+			if bound == "" {
+				bound = strings.TrimPrefix(tt.url, "http://")
+			}
+			banner{url: tt.url, bound: bound, cfg: cfg}.print(&text, slog.New(receiver.NewTextHandler(&text, cfg.color)))
 			checkGolden(t, "banner-"+tt.name+".txt", text.Bytes())
 
 			if cfg.color {
@@ -766,7 +771,7 @@ func TestBannerGolden(t *testing.T) {
 			}
 			var js bytes.Buffer
 			cfg.json = true
-			banner{url: tt.url, cfg: cfg}.print(&js, jsonLogger(&js))
+			banner{url: tt.url, bound: bound, cfg: cfg}.print(&js, jsonLogger(&js))
 			mustJSONRecords(t, js.String())
 			checkGolden(t, "banner-"+tt.name+".json", js.Bytes())
 		})
