@@ -1,7 +1,6 @@
 package signing
 
 import (
-	"crypto/hmac"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
@@ -24,8 +23,8 @@ const (
 // X-Hub-Signature-256 and many others): HMAC-SHA256 of the raw body, keyed
 // with the shared secret as it is written, hex encoded after "sha256=".
 type GitHub struct {
-	secrets []string
-	keys    []*keyedMAC
+	keys   []*keyedMAC // HMAC-SHA256, one per secret
+	legacy *keyedMAC   // HMAC-SHA1 with the first secret, for signing only
 }
 
 // NewGitHub returns the GitHub scheme for one or more secrets. Verification
@@ -36,7 +35,7 @@ func NewGitHub(secrets ...string) (*GitHub, error) {
 	if len(secrets) == 0 {
 		return nil, ErrNoSecret
 	}
-	g := &GitHub{secrets: append([]string(nil), secrets...)}
+	g := &GitHub{legacy: newKeyedMAC(sha1.New, []byte(secrets[0]))}
 	for _, s := range secrets {
 		if s == "" {
 			return nil, ErrNoSecret
@@ -60,9 +59,7 @@ func (g *GitHub) Sign(m Message) (http.Header, error) {
 	}
 	h := http.Header{}
 	h.Set(GitHubSignatureHeader, "sha256="+hex.EncodeToString(g.keys[0].sum(m.Body)))
-	legacy := hmac.New(sha1.New, []byte(g.secrets[0]))
-	legacy.Write(m.Body)
-	h.Set(GitHubLegacySignatureHeader, "sha1="+hex.EncodeToString(legacy.Sum(nil)))
+	h.Set(GitHubLegacySignatureHeader, "sha1="+hex.EncodeToString(g.legacy.sum(m.Body)))
 	return h, nil
 }
 

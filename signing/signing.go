@@ -42,6 +42,8 @@ type Error struct {
 	Detail string
 }
 
+// Error returns the kind, the header and the detail, as
+// "signature mismatch: X-Hub-Signature-256: the body or the secret differs".
 func (e *Error) Error() string {
 	if e.Header == "" {
 		return e.Kind.Error() + ": " + e.Detail

@@ -261,8 +261,8 @@ func (b banner) print(w io.Writer, log *slog.Logger) {
 		}
 		return
 	}
-	p := newPalette(cfg.color)
-	bold, dim, yellow := p.bold, p.dim, p.warn
+	p := receiver.NewPalette(cfg.color)
+	bold, dim, yellow := p.Bold, p.Dim, p.Warn
 	fmt.Fprintf(w, "%s  POST %s  %s\n", bold.Sprint("hooklab listen"), bold.Sprint(webhookURL), dim.Sprint("(health: "+healthURL+")"))
 	if cfg.secret.generated {
 		fmt.Fprintf(w, "  secret  %s\n", dim.Sprint("generated for this run and shown only now; set "+envSecret+" or --secret-file to keep one:"))

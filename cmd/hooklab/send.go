@@ -335,7 +335,7 @@ func runSend(ctx context.Context, sys system, o sendOptions) error {
 			return err
 		}
 	} else {
-		rep.print(sys.stdout, newPalette(plan.color))
+		rep.print(sys.stdout, receiver.NewPalette(plan.color))
 	}
 	switch {
 	case sendErr != nil:
@@ -429,23 +429,23 @@ func printable(s string) string {
 	return s
 }
 
-func (r sendReport) print(w io.Writer, p palette) {
+func (r sendReport) print(w io.Writer, p receiver.Palette) {
 	q := r.Request
-	fmt.Fprintf(w, "%s %s  %s, %s, signature %s, length %s, %s\n", p.bold.Sprint("→"), p.bold.Sprint(q.Event),
+	fmt.Fprintf(w, "%s %s  %s, %s, signature %s, length %s, %s\n", p.Bold.Sprint("→"), p.Bold.Sprint(q.Event),
 		q.Source, receiver.HumanBytes(int64(q.Bytes)), q.Signature, q.Length, q.ContentType)
 	if r.Error != "" {
 		return // run prints the error on standard error
 	}
-	mark := p.ok.Sprint("✓")
+	mark := p.OK.Sprint("✓")
 	if !r.OK {
-		mark = p.bad.Sprint("✗")
+		mark = p.Bad.Sprint("✗")
 	}
-	line := fmt.Sprintf("%s %s in %.1fms", mark, p.status(r.Status).Sprint(r.Status), r.DurationMS)
+	line := fmt.Sprintf("%s %s in %.1fms", mark, p.Status(r.Status).Sprint(r.Status), r.DurationMS)
 	if r.reason != "" {
 		line += "  " + r.reason
 	}
 	if !r.OK {
-		line += "  " + p.bad.Sprint("(expected "+r.Expected+")")
+		line += "  " + p.Bad.Sprint("(expected "+r.Expected+")")
 	}
 	fmt.Fprintln(w, line)
 }
