@@ -456,26 +456,46 @@ func TestEmptySecretNeverVerifies(t *testing.T) {
 	}
 }
 
-// The README's reason table is the code's table: every reason appears there
-// with its status, in a row of its own.
+// The README's reason table is the code's table: the same reasons with the
+// same statuses, no more and no fewer.
 func TestReadmeReasonTable(t *testing.T) {
 	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	rows := map[string]string{}
+	inTable := false
 	for _, line := range strings.Split(string(readme), "\n") {
-		cells := strings.Split(line, "|")
-		if len(cells) < 4 {
+		switch {
+		case strings.HasPrefix(line, "| status | reason |"):
+			inTable = true
+			continue
+		case !inTable:
+			continue
+		case !strings.HasPrefix(line, "|"):
+			inTable = false
+			continue
+		case strings.HasPrefix(line, "|---"):
 			continue
 		}
+		cells := strings.Split(line, "|")
+		if len(cells) < 4 {
+			t.Fatalf("README table row %q has too few cells", line)
+		}
 		reason := strings.Trim(strings.TrimSpace(cells[2]), "`")
+		if _, dup := rows[reason]; dup {
+			t.Errorf("README lists %s twice", reason)
+		}
 		rows[reason] = strings.TrimSpace(cells[1])
 	}
 	for _, ri := range Reasons() {
 		if got, ok := rows[string(ri.Reason)]; !ok || got != strconv.Itoa(ri.Status) {
 			t.Errorf("README has no row | %d | `%s` | (found status %q)", ri.Status, ri.Reason, got)
 		}
+		delete(rows, string(ri.Reason))
+	}
+	for reason := range rows {
+		t.Errorf("README lists %q, which the code does not have", reason)
 	}
 }
 

@@ -527,9 +527,12 @@ func mustWireOpenSSLSign(tb testing.TB, openssl, file string) string {
 
 func TestWireHardening(t *testing.T) {
 	t.Parallel()
+	// Short enough to keep the test quick, long enough that the ordinary
+	// delivery sent beside the stalled client finishes well within them
+	// on a loaded CI machine under -race.
 	lim := receiver.Limits{
-		ReadHeaderTimeout: 200 * time.Millisecond,
-		ReadTimeout:       300 * time.Millisecond,
+		ReadHeaderTimeout: 500 * time.Millisecond,
+		ReadTimeout:       time.Second,
 		WriteTimeout:      wireWait,
 		IdleTimeout:       wireWait,
 		MaxHeaderBytes:    1 << 10,
