@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// mustBuild builds the hooklab binary into a temporary folder.
+func mustBuild(tb testing.TB) string {
+	tb.Helper()
+	if testing.Short() {
+		tb.Skip("builds the binary; skipped with -short")
+	}
+	bin := filepath.Join(tb.TempDir(), "hooklab")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		tb.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// The real binary, as a user runs it: it prints where it listens, answers
+// a delivery, and on SIGINT or SIGTERM prints its summary and exits 0.
+func TestBinaryStopsOnSignal(t *testing.T) {
+	bin := mustBuild(t)
+	const secret = "binary-test-secret-0123456789abcdef"
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd := exec.Command(bin, "listen", "--addr", "127.0.0.1:0", "--log-format", "json", "--env-file", os.DevNull)
+			cmd.Env = append(os.Environ(), envSecret+"="+secret)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			stdout, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			killed := time.AfterFunc(30*time.Second, func() { cmd.Process.Kill() })
+			defer killed.Stop()
+
+			lines := bufio.NewScanner(stdout)
+			var records []map[string]any
+			next := func() map[string]any {
+				if !lines.Scan() {
+					return nil
+				}
+				var r map[string]any
+				if err := json.Unmarshal(lines.Bytes(), &r); err != nil {
+					t.Fatalf("not a JSON line: %q", lines.Text())
+				}
+				records = append(records, r)
+				return r
+			}
+			start := next()
+			if start == nil || start["msg"] != "listening" {
+				t.Fatalf("first record = %v, want listening; stderr: %s", start, stderr.String())
+			}
+			body := []byte(pingBody)
+			req, _ := http.NewRequest(http.MethodPost, start["url"].(string), bytes.NewReader(body))
+			for k, v := range pingHeaders(secret, "binary") {
+				req.Header.Set(k, v)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("delivery: %d, want 200", resp.StatusCode)
+			}
+			if r := next(); r == nil || r["msg"] != "delivery" {
+				t.Fatalf("want the delivery record, got %v", r)
+			}
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			for next() != nil {
+			}
+			if err := cmd.Wait(); err != nil {
+				t.Fatalf("exit: %v, want 0; stderr: %s", err, stderr.String())
+			}
+			last := records[len(records)-1]
+			if last["msg"] != "stopped" || last["total"] != float64(1) {
+				t.Errorf("last record = %v, want the summary with total 1", last)
+			}
+			if strings.Contains(stderr.String(), secret) {
+				t.Errorf("stderr holds the secret")
+			}
+		})
+	}
+}
