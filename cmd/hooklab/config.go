@@ -160,6 +160,16 @@ func useColor(mode colorMode, terminal bool, getenv func(string) string) bool {
 	return terminal && getenv(envNoColor) == ""
 }
 
+// resolveColor reads --color for output to sys.stdout; JSON output is
+// never coloured.
+func resolveColor(sys system, flag string, asJSON bool) (bool, error) {
+	mode, err := parseColorMode(flag)
+	if err != nil {
+		return false, err
+	}
+	return !asJSON && useColor(mode, sys.isTerminal(sys.stdout), sys.getenv), nil
+}
+
 // isTerminal reports whether w is a character device, such as a terminal.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)

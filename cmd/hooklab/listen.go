@@ -98,11 +98,10 @@ func resolveListen(sys system, o listenOptions) (listenConfig, error) {
 	default:
 		return cfg, usageErrorf("--log-format must be text or json, not %q", o.LogFormat)
 	}
-	mode, err := parseColorMode(o.Color)
-	if err != nil {
+	var err error
+	if cfg.color, err = resolveColor(sys, o.Color, cfg.json); err != nil {
 		return cfg, err
 	}
-	cfg.color = !cfg.json && useColor(mode, sys.isTerminal(sys.stdout), sys.getenv)
 	if cfg.maxBody, err = parseSize(o.MaxBody); err != nil {
 		return cfg, usageErrorf("--max-body: %v", err)
 	}

@@ -119,11 +119,10 @@ func resolveSend(sys system, o sendOptions) (sendPlan, error) {
 	if o.Timeout <= 0 {
 		return plan, usageErrorf("--timeout must be positive, got %s", o.Timeout)
 	}
-	mode, err := parseColorMode(o.Color)
-	if err != nil {
+	var err error
+	if plan.color, err = resolveColor(sys, o.Color, o.JSON); err != nil {
 		return plan, err
 	}
-	plan.color = !o.JSON && useColor(mode, sys.isTerminal(sys.stdout), sys.getenv)
 	if plan.expect, err = parseExpect(o.Expect); err != nil {
 		return plan, err
 	}
