@@ -8,12 +8,9 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
-	"unicode"
-	"unicode/utf8"
 
-	"github.com/fatih/color"
+	"github.com/hooklab/hooklab/internal/term"
 )
 
 // Messages and attribute keys of the per-request log records. They are the
@@ -54,50 +51,14 @@ type TextHandler struct {
 	level  slog.Leveler
 	attrs  []slog.Attr
 	prefix string // group prefix for keys, "g." per WithGroup
-	p      Palette
+	p      term.Palette
 }
 
 // NewTextHandler returns a TextHandler writing to w, in colour when colored
 // is true. Colour is decided per handler; the global color.NoColor is never
 // consulted or changed.
 func NewTextHandler(w io.Writer, colored bool) *TextHandler {
-	return &TextHandler{mu: &sync.Mutex{}, w: w, level: slog.LevelInfo, p: NewPalette(colored)}
-}
-
-// Palette is one output's colours, all on or all off, for the log and for
-// the command line's own output. It never reads or changes the global
-// color.NoColor.
-type Palette struct {
-	Bold, Dim, OK, Warn, Bad *color.Color
-}
-
-// NewPalette returns a Palette whose colours are on when on is true.
-func NewPalette(on bool) Palette {
-	mk := func(attrs ...color.Attribute) *color.Color {
-		c := color.New(attrs...)
-		if on {
-			c.EnableColor()
-		} else {
-			c.DisableColor()
-		}
-		return c
-	}
-	return Palette{
-		Bold: mk(color.Bold), Dim: mk(color.Faint), OK: mk(color.FgGreen, color.Bold),
-		Warn: mk(color.FgYellow, color.Bold), Bad: mk(color.FgRed, color.Bold),
-	}
-}
-
-// Status returns the colour for an HTTP status: green for 1xx to 3xx,
-// yellow for 4xx, red for 5xx and anything else.
-func (p Palette) Status(code int) *color.Color {
-	switch {
-	case code >= 100 && code < 400:
-		return p.OK
-	case code >= 400 && code < 500:
-		return p.Warn
-	}
-	return p.Bad
+	return &TextHandler{mu: &sync.Mutex{}, w: w, level: slog.LevelInfo, p: term.NewPalette(colored)}
 }
 
 // Enabled reports whether level is at least Info.
@@ -177,7 +138,7 @@ func (h *TextHandler) delivery(b *bytes.Buffer, msg string, attrs map[string]slo
 		if !ok {
 			return ""
 		}
-		return Printable(v.String())
+		return term.Printable(v.String())
 	}
 	event, action := str(KeyEvent), str(KeyAction)
 	switch {
@@ -212,7 +173,7 @@ func (h *TextHandler) delivery(b *bytes.Buffer, msg string, attrs map[string]slo
 		b.WriteString(h.p.Dim.Sprint("  delivery=" + id))
 	}
 	used[KeyBytes], used[KeyDuration] = true, true
-	fmt.Fprintf(b, "  %s %s", h.p.Dim.Sprint(HumanBytes(intAttr(attrs, KeyBytes))),
+	fmt.Fprintf(b, "  %s %s", h.p.Dim.Sprint(term.HumanBytes(intAttr(attrs, KeyBytes))),
 		h.p.Dim.Sprint(strconv.FormatFloat(floatAttr(attrs, KeyDuration), 'f', 1, 64)+"ms"))
 	// The rest (remote, method, path, header, body_sha256, ...) as key=value.
 	for _, k := range order {
@@ -223,7 +184,7 @@ func (h *TextHandler) delivery(b *bytes.Buffer, msg string, attrs map[string]slo
 		if v := attrs[k]; v.Kind() == slog.KindString && v.String() == "" {
 			continue
 		}
-		b.WriteString(h.p.Dim.Sprint("  " + k + "=" + Printable(attrs[k].String())))
+		b.WriteString(h.p.Dim.Sprint("  " + k + "=" + term.Printable(attrs[k].String())))
 	}
 }
 
@@ -235,9 +196,9 @@ func (h *TextHandler) plain(b *bytes.Buffer, r slog.Record, attrs map[string]slo
 	case r.Level >= slog.LevelWarn:
 		b.WriteString(h.p.Warn.Sprint("WARN "))
 	}
-	b.WriteString(Printable(r.Message))
+	b.WriteString(term.Printable(r.Message))
 	for _, k := range order {
-		b.WriteString("  " + k + "=" + Printable(attrs[k].String()))
+		b.WriteString("  " + k + "=" + term.Printable(attrs[k].String()))
 	}
 }
 
@@ -270,27 +231,4 @@ func floatAttr(attrs map[string]slog.Value, key string) float64 {
 		return float64(v.Int64())
 	}
 	return 0
-}
-
-// Printable returns s as it may be printed on a terminal: unchanged when it
-// is plain printable UTF-8, quoted otherwise.
-func Printable(s string) string {
-	if !utf8.ValidString(s) || strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) && r != ' ' }) >= 0 {
-		return strconv.Quote(s)
-	}
-	return s
-}
-
-// HumanBytes formats a byte count for people: 512 B, 1.5 KiB, 25.0 MiB.
-func HumanBytes(n int64) string {
-	switch {
-	case n < 0:
-		return "? B"
-	case n < 1<<10:
-		return strconv.FormatInt(n, 10) + " B"
-	case n < 1<<20:
-		return strconv.FormatFloat(float64(n)/(1<<10), 'f', 1, 64) + " KiB"
-	default:
-		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB"
-	}
 }

@@ -110,23 +110,3 @@ func TestTextHandlerAttrsAndGroups(t *testing.T) {
 		t.Errorf("want exactly one line, got %q", got)
 	}
 }
-
-func TestHumanBytes(t *testing.T) {
-	tests := []struct {
-		name string
-		n    int64
-		want string
-	}{
-		{name: "unknown", n: -1, want: "? B"},
-		{name: "bytes", n: 1023, want: "1023 B"},
-		{name: "KiB", n: 1536, want: "1.5 KiB"},
-		{name: "MiB", n: 25 << 20, want: "25.0 MiB"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := HumanBytes(tt.n); got != tt.want {
-				t.Errorf("HumanBytes(%d) = %q, want %q", tt.n, got, tt.want)
-			}
-		})
-	}
-}

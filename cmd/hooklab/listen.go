@@ -17,6 +17,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/hooklab/hooklab/internal/term"
 	"github.com/hooklab/hooklab/receiver"
 	"github.com/hooklab/hooklab/signing"
 )
@@ -260,7 +261,7 @@ func (b banner) print(w io.Writer, log *slog.Logger) {
 		}
 		return
 	}
-	p := receiver.NewPalette(cfg.color)
+	p := term.NewPalette(cfg.color)
 	bold, dim, yellow := p.Bold, p.Dim, p.Warn
 	fmt.Fprintf(w, "%s  POST %s  %s\n", bold.Sprint("hooklab listen"), bold.Sprint(webhookURL), dim.Sprint("(health: "+healthURL+")"))
 	if cfg.secret.generated {
@@ -269,9 +270,9 @@ func (b banner) print(w io.Writer, log *slog.Logger) {
 	} else {
 		fmt.Fprintf(w, "  secret  from %s\n", cfg.secret.source)
 	}
-	limits := "max body " + receiver.HumanBytes(cfg.maxBody) + ", Content-Length required"
+	limits := "max body " + term.HumanBytes(cfg.maxBody) + ", Content-Length required"
 	if cfg.allowChunked {
-		limits = "max body " + receiver.HumanBytes(cfg.maxBody) + ", chunked bodies allowed"
+		limits = "max body " + term.HumanBytes(cfg.maxBody) + ", chunked bodies allowed"
 	}
 	fmt.Fprintf(w, "  limits  %s\n", limits)
 	if cfg.secret.generated {
@@ -311,7 +312,7 @@ func printSummary(w io.Writer, log *slog.Logger, cfg listenConfig, s receiver.St
 	}
 	if len(s.ByEvent) > 0 {
 		// Event names come from the senders: quoted if they are not plain text.
-		fmt.Fprintf(w, "; accepted by event: %s", countList(s.ByEvent, receiver.Printable))
+		fmt.Fprintf(w, "; accepted by event: %s", countList(s.ByEvent, term.Printable))
 	}
 	fmt.Fprintln(w)
 }

@@ -19,7 +19,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/hooklab/hooklab/fixtures"
-	"github.com/hooklab/hooklab/receiver"
+	"github.com/hooklab/hooklab/internal/term"
 	"github.com/hooklab/hooklab/sender"
 	"github.com/hooklab/hooklab/signing"
 )
@@ -334,7 +334,7 @@ func runSend(ctx context.Context, sys system, o sendOptions) error {
 			return err
 		}
 	} else {
-		rep.print(sys.stdout, receiver.NewPalette(plan.color))
+		rep.print(sys.stdout, term.NewPalette(plan.color))
 	}
 	switch {
 	case sendErr != nil:
@@ -428,10 +428,10 @@ func printable(s string) string {
 	return s
 }
 
-func (r sendReport) print(w io.Writer, p receiver.Palette) {
+func (r sendReport) print(w io.Writer, p term.Palette) {
 	q := r.Request
 	fmt.Fprintf(w, "%s %s  %s, %s, signature %s, length %s, %s\n", p.Bold.Sprint("→"), p.Bold.Sprint(q.Event),
-		q.Source, receiver.HumanBytes(int64(q.Bytes)), q.Signature, q.Length, q.ContentType)
+		q.Source, term.HumanBytes(int64(q.Bytes)), q.Signature, q.Length, q.ContentType)
 	if r.Error != "" {
 		return // run prints the error on standard error
 	}
@@ -473,7 +473,7 @@ func listFixtures(w io.Writer, asJSON bool) error {
 		if action == "" {
 			action = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Name, f.Event, action, receiver.HumanBytes(int64(len(f.Body))))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Name, f.Event, action, term.HumanBytes(int64(len(f.Body))))
 	}
 	return tw.Flush()
 }
