@@ -14,7 +14,6 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode"
 
 	"github.com/urfave/cli/v2"
 
@@ -164,7 +163,7 @@ func resolveSend(sys system, o sendOptions) (sendPlan, error) {
 		return plan, err
 	}
 	if d.ID = o.Delivery; d.ID == "" {
-		if d.ID, err = newUUID(sys.random); err != nil {
+		if d.ID, err = sender.NewID(sys.random); err != nil {
 			return plan, fmt.Errorf("cannot make a delivery id: %w", err)
 		}
 	}
@@ -239,17 +238,6 @@ func parseHeaders(values []string) ([]sender.Field, error) {
 		out = append(out, sender.Field{Name: name, Value: value})
 	}
 	return out, nil
-}
-
-// newUUID returns a random (version 4) UUID, as GitHub's delivery ids are.
-func newUUID(random io.Reader) (string, error) {
-	var b [16]byte
-	if _, err := io.ReadFull(random, b[:]); err != nil {
-		return "", err
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:]), nil
 }
 
 // userAgent is hooklab's own, with its version.
@@ -395,37 +383,8 @@ func newSendReport(plan sendPlan, req *sender.Request, resp *sender.Response, er
 	} else if len(resp.Body) > 0 {
 		r.Body, _ = json.Marshal(string(resp.Body))
 	}
-	r.reason = answerReason(resp.Body)
+	r.reason = resp.Reason()
 	return r
-}
-
-// answerReason returns "reason: message" from a JSON answer such as
-// hooklab's, or else the first line of the body, printable and short.
-func answerReason(body []byte) string {
-	var a struct{ Reason, Message string }
-	if json.Unmarshal(body, &a) == nil && a.Reason != "" {
-		if a.Message != "" {
-			return printable(a.Reason + ": " + a.Message)
-		}
-		return printable(a.Reason)
-	}
-	line, _, _ := strings.Cut(strings.TrimSpace(string(body)), "\n")
-	return printable(line)
-}
-
-// printable drops control characters and caps s, since an answer comes
-// from whatever the receiver is.
-func printable(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == unicode.ReplacementChar {
-			return -1
-		}
-		return r
-	}, s)
-	if r := []rune(s); len(r) > 200 {
-		s = string(r[:200]) + "…"
-	}
-	return s
 }
 
 func (r sendReport) print(w io.Writer, p term.Palette) {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hooklab/hooklab/fixtures"
 	"github.com/hooklab/hooklab/receiver"
+	"github.com/hooklab/hooklab/sender"
 )
 
 // sendSecret is the secret the listens in these tests are configured with.
@@ -97,7 +98,7 @@ func caseRandom(name string) []byte {
 // caseRandom(name).
 func caseDeliveryID(tb testing.TB, name string) string {
 	tb.Helper()
-	id, err := newUUID(bytes.NewReader(caseRandom(name)))
+	id, err := sender.NewID(bytes.NewReader(caseRandom(name)))
 	if err != nil {
 		tb.Fatal(err)
 	}
