@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode"
+
+	"github.com/hooklab/hooklab/internal/term"
 )
 
 // NewID returns a random (version 4) UUID from random, as GitHub's
@@ -21,30 +22,19 @@ func NewID(random io.Reader) (string, error) {
 }
 
 // Reason returns "reason: message" from a JSON answer such as hooklab's,
-// or else the first line of the body, printable and at most 200 runes:
-// an answer comes from whatever the receiver is.
+// or else the first line of the body, made safe for a terminal and at most
+// 200 runes: an answer comes from whatever the receiver is.
 func (r *Response) Reason() string {
 	var a struct{ Reason, Message string }
 	if json.Unmarshal(r.Body, &a) == nil && a.Reason != "" {
 		if a.Message != "" {
-			return printable(a.Reason + ": " + a.Message)
+			return term.Sanitize(a.Reason+": "+a.Message, maxReason)
 		}
-		return printable(a.Reason)
+		return term.Sanitize(a.Reason, maxReason)
 	}
 	line, _, _ := strings.Cut(strings.TrimSpace(string(r.Body)), "\n")
-	return printable(line)
+	return term.Sanitize(line, maxReason)
 }
 
-// printable drops control characters and caps s.
-func printable(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == unicode.ReplacementChar {
-			return -1
-		}
-		return r
-	}, s)
-	if r := []rune(s); len(r) > 200 {
-		s = string(r[:200]) + "…"
-	}
-	return s
-}
+// maxReason is how many runes of an answer's reason are kept.
+const maxReason = 200

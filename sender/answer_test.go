@@ -33,8 +33,9 @@ func TestResponseReason(t *testing.T) {
 		{name: "reason only", body: `{"reason":"nope"}`, want: "nope"},
 		{name: "plain text, first line", body: "Forbidden\nmore", want: "Forbidden"},
 		{name: "JSON without reason", body: `{"ok":true}`, want: `{"ok":true}`},
-		{name: "control characters dropped", body: "bad\x1b[31m red\x07", want: "bad[31m red"},
-		{name: "capped", body: strings.Repeat("x", 300), want: strings.Repeat("x", 200) + "…"},
+		{name: "escape sequences and control characters removed", body: "bad\x1b[31m red\x07", want: "bad red"},
+		{name: "bidi override removed", body: `{"reason":"ok\u202e","message":"fine"}`, want: "ok : fine"},
+		{name: "capped at 200 runes", body: strings.Repeat("x", 300), want: strings.Repeat("x", 199) + "…"},
 		{name: "empty", body: "", want: ""},
 	}
 	for _, tt := range tests {
