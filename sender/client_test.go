@@ -57,7 +57,7 @@ func TestDoErrors(t *testing.T) {
 	}{
 		{name: "connection refused", refused: true, wantKind: sender.ErrRefused, wantText: "is hooklab listen running?"},
 		{name: "no answer in time", after: stayMute, timeout: 200 * time.Millisecond, wantKind: sender.ErrTimeout, wantText: "no answer in 200ms"},
-		{name: "closed without an answer", after: hangUp, wantKind: sender.ErrClosed, wantText: "closed the connection without answering"},
+		{name: "closed without an answer", after: hangUp, wantKind: sender.ErrClosed, wantText: "connection closed without an answer"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

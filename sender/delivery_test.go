@@ -192,12 +192,12 @@ func TestDeliveryRequestHeaders(t *testing.T) {
 			}, wantSigs...),
 		},
 		{
-			name:  "extra headers replace in place and append",
+			name:  "extra headers replace in place, as spelled, and append",
 			extra: []sender.Field{{Name: "x-github-event", Value: "push"}, {Name: "X-Trace", Value: "t-1"}},
 			want: append(append([]sender.Field{
 				{Name: "User-Agent", Value: "hooklab/test"},
 				{Name: "Content-Type", Value: "application/json"},
-				{Name: "X-GitHub-Event", Value: "push"},
+				{Name: "x-github-event", Value: "push"},
 				{Name: "X-GitHub-Delivery", Value: d.ID},
 				{Name: "X-GitHub-Hook-ID", Value: "42"},
 			}, wantSigs...), sender.Field{Name: "X-Trace", Value: "t-1"}),

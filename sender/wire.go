@@ -93,8 +93,9 @@ type Request struct {
 	Length Length
 }
 
-// Set replaces the first header named name (case-insensitively) and drops
-// the others, or appends it when there is none.
+// Set replaces the first header named name (case-insensitively), spelling
+// and value, in its place, and drops the others; or appends it when there
+// is none.
 func (r *Request) Set(name, value string) {
 	out := r.Header[:0]
 	done := false
@@ -103,7 +104,7 @@ func (r *Request) Set(name, value string) {
 			if done {
 				continue
 			}
-			f.Value, done = value, true
+			f.Name, f.Value, done = name, value, true
 		}
 		out = append(out, f)
 	}
@@ -230,14 +231,18 @@ type DeliveryError struct {
 	Kind error  // ErrRefused, ErrTimeout, ErrClosed, or nil for others
 	Addr string // host:port
 	Err  error  // the underlying error
+	What string // what happened, when Kind alone does not say it
 	Hint string // what to check, for people
 }
 
 func (e *DeliveryError) Error() string {
 	msg := "not delivered to " + e.Addr + ": "
-	if e.Kind != nil {
+	switch {
+	case e.What != "":
+		msg += e.What
+	case e.Kind != nil:
 		msg += e.Kind.Error()
-	} else {
+	default:
 		msg += e.Err.Error()
 	}
 	if e.Hint != "" {
@@ -390,9 +395,9 @@ func classify(ctx context.Context, addr string, timeout time.Duration, err error
 		// deadline on the connection, which is not a timeout.
 		e.Err = ctx.Err()
 	case errors.Is(ctx.Err(), context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
-		e.Kind, e.Hint = ErrTimeout, "no answer in "+timeout.String()+"; the receiver may be stuck or waiting for more of the body"
+		e.Kind, e.What, e.Hint = ErrTimeout, "no answer in "+timeout.String(), "the receiver may be stuck, or waiting for more of the body"
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), isReset(err):
-		e.Kind, e.Hint = ErrClosed, "the receiver closed the connection without answering"
+		e.Kind = ErrClosed
 	}
 	return e
 }

@@ -418,11 +418,11 @@ func TestRequestHeaderFields(t *testing.T) {
 		wantGet string
 	}{
 		{
-			name: "set replaces the first in place and drops the others",
+			name: "set replaces the first in place, spelling too, and drops the others",
 			edit: func(r *sender.Request) { r.Set("X-TRACE", "c") },
 			want: []sender.Field{
 				{Name: "User-Agent", Value: "hooklab/test"},
-				{Name: "X-Trace", Value: "c"},
+				{Name: "X-TRACE", Value: "c"},
 				{Name: "Content-Type", Value: "application/json"},
 			},
 			getName: "x-trace", wantGet: "c",

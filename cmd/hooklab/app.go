@@ -60,7 +60,8 @@ func runWith(ctx context.Context, args []string, sys system) int {
 // flagsFirst moves a subcommand's flags before its arguments, so that
 // `hooklab send push --expect 401` works as people type it: urfave/cli v2,
 // like the flag package, stops reading flags at the first argument.
-// Everything after "--" stays an argument.
+// Everything after "--" stays an argument. Aliases are written as the
+// flag's name.
 func flagsFirst(app *cli.App, args []string) []string {
 	if len(args) < 3 {
 		return args
@@ -70,10 +71,12 @@ func flagsFirst(app *cli.App, args []string) []string {
 		return args
 	}
 	takesValue := map[string]bool{}
+	canonical := map[string]string{} // alias -> name
 	for _, f := range cmd.Flags {
 		_, isBool := f.(*cli.BoolFlag)
 		for _, name := range f.Names() {
 			takesValue[name] = !isBool
+			canonical[name] = f.Names()[0]
 		}
 	}
 	var flags, positional []string
@@ -88,8 +91,17 @@ func flagsFirst(app *cli.App, args []string) []string {
 			positional = append(positional, a)
 			continue
 		}
-		flags = append(flags, a)
 		name := strings.TrimLeft(a, "-")
+		// Aliases become the flag's name: urfave/cli v2 refuses a slice
+		// flag given in both forms (-H and --header).
+		base, value, hasValue := strings.Cut(name, "=")
+		if c, ok := canonical[base]; ok && c != base {
+			a = "--" + c
+			if hasValue {
+				a += "=" + value
+			}
+		}
+		flags = append(flags, a)
 		if takesValue[name] && !strings.Contains(name, "=") {
 			if i+1 == len(rest) {
 				// The value is missing. The flag stays last, with nothing

@@ -101,6 +101,21 @@ func configuredSecret(flagValue, file string, env *environ) (secret, error) {
 	return secret{}, nil
 }
 
+// noSecretError says where a secret to sign with can come from.
+func noSecretError(envFile, more string) error {
+	return usageErrorf("no secret to sign with: pass --secret or --secret-file, or set %s in the environment or %s%s", envSecret, envFile, more)
+}
+
+// readInput reads path, or standard input for "-", and says which it was.
+func readInput(sys system, path string) (data []byte, source string, err error) {
+	if path == "-" {
+		data, err = io.ReadAll(sys.stdin)
+		return data, "standard input", err
+	}
+	data, err = os.ReadFile(path)
+	return data, "file " + path, err
+}
+
 // resolveSecret is configuredSecret, and with none configured a secret of
 // 32 bytes from random, hex encoded.
 func resolveSecret(flagValue, file string, env *environ, random io.Reader) (secret, error) {

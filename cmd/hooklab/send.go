@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -155,7 +154,7 @@ func resolveSend(sys system, o sendOptions) (sendPlan, error) {
 		return plan, err
 	}
 	if s.value == "" && d.Signature == sender.SignatureValid {
-		return plan, usageErrorf("no secret to sign with: pass --secret or --secret-file, or set %s in the environment or %s (--signature missing sends no signature)", envSecret, o.EnvFile)
+		return plan, noSecretError(o.EnvFile, " (--signature missing sends no signature)")
 	}
 	d.Secret = s.value
 
@@ -182,14 +181,7 @@ func choosePayload(sys system, o sendOptions, plan *sendPlan) error {
 			return usageErrorf("--file needs --event, the event type to send (such as push)")
 		}
 		var err error
-		if o.File == "-" {
-			d.Payload, err = io.ReadAll(sys.stdin)
-			plan.source = "standard input"
-		} else {
-			d.Payload, err = os.ReadFile(o.File)
-			plan.source = "file " + o.File
-		}
-		if err != nil {
+		if d.Payload, plan.source, err = readInput(sys, o.File); err != nil {
 			return usageErrorf("cannot read --file: %v", err)
 		}
 		d.Event = o.Event
@@ -214,6 +206,11 @@ func parseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, usageErrorf("--url must be an http or https URL such as %s, got %q", defaultURL, raw)
+	}
+	if u.User != nil {
+		// It would not be sent (there is no Authorization support), and
+		// the URL is printed.
+		return nil, usageErrorf("--url must not hold a user or password; use --header 'Authorization: ...' if the receiver needs one")
 	}
 	if u.Path == "" {
 		u.Path = "/"
@@ -313,8 +310,9 @@ func runSend(ctx context.Context, sys system, o sendOptions) error {
 		return err
 	}
 	client := &sender.Client{Timeout: plan.timeout, Now: sys.now}
+	start := sys.now()
 	resp, sendErr := client.Do(ctx, req)
-	rep := newSendReport(plan, req, resp, sendErr)
+	rep := newSendReport(plan, req, resp, sendErr, sys.now().Sub(start))
 	if plan.json {
 		enc := json.NewEncoder(sys.stdout)
 		enc.SetEscapeHTML(false)
@@ -359,15 +357,26 @@ type sendReport struct {
 	reason string // for the text line
 }
 
-func newSendReport(plan sendPlan, req *sender.Request, resp *sender.Response, err error) sendReport {
+// newSendReport describes what was sent, as sent (--header may have
+// replaced the event, id, content type or signature), and what came back.
+// elapsed is the time until the answer, or until giving up.
+func newSendReport(plan sendPlan, req *sender.Request, resp *sender.Response, err error, elapsed time.Duration) sendReport {
 	var r sendReport
 	d := plan.delivery
-	// The event and delivery id as sent: --header may have replaced them.
 	r.Request.URL, r.Request.Source = d.URL.String(), plan.source
 	r.Request.Event, r.Request.Delivery = req.Get(sender.HeaderEvent), req.Get(sender.HeaderDelivery)
 	r.Request.Bytes, r.Request.ContentType = len(req.Body), string(d.ContentType)
 	r.Request.Signature, r.Request.Length = string(d.Signature), d.Length.String()
+	for _, f := range d.Extra {
+		switch {
+		case strings.EqualFold(f.Name, "Content-Type"):
+			r.Request.ContentType = f.Value
+		case strings.EqualFold(f.Name, signing.GitHubSignatureHeader), strings.EqualFold(f.Name, signing.GitHubLegacySignatureHeader):
+			r.Request.Signature = "from --header"
+		}
+	}
 	r.Expected = plan.expect.String()
+	r.DurationMS = float64(elapsed.Microseconds()) / 1000
 	if err != nil {
 		r.Error = err.Error()
 		return r
@@ -387,18 +396,22 @@ func newSendReport(plan sendPlan, req *sender.Request, resp *sender.Response, er
 	return r
 }
 
+// print writes the one line of a send: the verdict and status, what was
+// sent, the time and the receiver's reason.
 func (r sendReport) print(w io.Writer, p term.Palette) {
 	q := r.Request
-	fmt.Fprintf(w, "%s %s  %s, %s, signature %s, length %s, %s\n", p.Bold.Sprint("→"), p.Bold.Sprint(q.Event),
+	sent := fmt.Sprintf("%s  %s, %s, signature %s, length %s, %s", p.Bold.Sprint(q.Event),
 		q.Source, term.HumanBytes(int64(q.Bytes)), q.Signature, q.Length, q.ContentType)
 	if r.Error != "" {
-		return // run prints the error on standard error
+		// run prints the error itself on standard error.
+		fmt.Fprintf(w, "%s %s  %s  no answer\n", p.Bad.Sprint("✗"), p.Bad.Sprint("---"), sent)
+		return
 	}
 	mark := p.OK.Sprint("✓")
 	if !r.OK {
 		mark = p.Bad.Sprint("✗")
 	}
-	line := fmt.Sprintf("%s %s in %.1fms", mark, p.Status(r.Status).Sprint(r.Status), r.DurationMS)
+	line := fmt.Sprintf("%s %s %s  %.1fms", mark, p.Status(r.Status).Sprint(r.Status), sent, r.DurationMS)
 	if r.reason != "" {
 		line += "  " + r.reason
 	}
@@ -435,67 +448,4 @@ func listFixtures(w io.Writer, asJSON bool) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Name, f.Event, action, term.HumanBytes(int64(len(f.Body))))
 	}
 	return tw.Flush()
-}
-
-// signCommand prints the signature headers for a body.
-func signCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
-	return &cli.Command{
-		Name:      "sign",
-		Usage:     "print the signature headers for a body, ready for curl -H",
-		UsageText: "hooklab sign [--file PATH|-] [--secret S | --secret-file F]",
-		Description: "Reads a body (standard input by default) and prints X-Hub-Signature-256 and the legacy\n" +
-			"X-Hub-Signature, one 'Name: value' per line. The body is signed byte for byte.\n\n" +
-			"Examples:\n" +
-			"   printf %s 'Hello, World!' | hooklab sign --secret \"It's a Secret to Everybody\"\n" +
-			"   curl http://127.0.0.1:8080/webhook -H 'Content-Type: application/json' -H 'X-GitHub-Event: ping' \\\n" +
-			"        -H \"$(hooklab sign --file ping.json | head -1)\" --data-binary @ping.json",
-		OnUsageError: onUsageError,
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "file", Value: "-", Usage: "sign the bytes of `PATH` (- for standard input)"},
-			secretFlag(),
-			secretFileFlag(),
-			envFileFlag(envSecret),
-		},
-		Action: func(c *cli.Context) error {
-			if c.Args().Present() {
-				return usageErrorf("sign takes no arguments (use --file), got %q", c.Args().First())
-			}
-			return runSign(sys, c.String("file"), c.String("secret"), c.String("secret-file"), c.String("env-file"), c.IsSet("env-file"))
-		},
-	}
-}
-
-func runSign(sys system, file, secretValue, secretFile, envFile string, envFileSet bool) error {
-	env, err := loadEnviron(sys.getenv, envFile, envFileSet)
-	if err != nil {
-		return err
-	}
-	s, err := configuredSecret(secretValue, secretFile, env)
-	if err != nil {
-		return err
-	}
-	if s.value == "" {
-		return usageErrorf("no secret to sign with: pass --secret or --secret-file, or set %s", envSecret)
-	}
-	var body []byte
-	if file == "-" {
-		body, err = io.ReadAll(sys.stdin)
-	} else {
-		body, err = os.ReadFile(file)
-	}
-	if err != nil {
-		return usageErrorf("cannot read the body: %v", err)
-	}
-	scheme, err := signing.NewGitHub(s.value)
-	if err != nil {
-		return err
-	}
-	h, err := scheme.Sign(signing.Message{Body: body})
-	if err != nil {
-		return err
-	}
-	for _, name := range []string{signing.GitHubSignatureHeader, signing.GitHubLegacySignatureHeader} {
-		fmt.Fprintf(sys.stdout, "%s: %s\n", name, h.Get(name))
-	}
-	return nil
 }
