@@ -190,8 +190,10 @@ func newApp(sys system) *cli.App {
 		Usage:   "build, debug and smoke-test webhook endpoints",
 		Version: version(),
 		Description: "hooklab receives webhooks and verifies their signatures with exact status codes and reasons.\n\n" +
+			"The tour:           hooklab demo\n" +
 			"Start a receiver:   hooklab listen\n" +
 			"Send it a delivery: hooklab send push   (--signature wrong, --length missing, ... show the other answers)\n" +
+			"Check any receiver: hooklab check URL --secret-file F\n" +
 			"Settings come from flags, the environment, or a .env file (WEBHOOK_SECRET, HOOKLAB_ADDR, HOOKLAB_PATH, HOOKLAB_URL).",
 		Writer:                 sys.stdout,
 		ErrWriter:              sys.stderr,
@@ -203,6 +205,8 @@ func newApp(sys system) *cli.App {
 			listenCommand(sys, onUsageError),
 			sendCommand(sys, onUsageError),
 			signCommand(sys, onUsageError),
+			checkCommand(sys, onUsageError),
+			demoCommand(sys, onUsageError),
 		},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {

@@ -1,0 +1,266 @@
+// Package check runs a conformance matrix against any webhook receiver —
+// hooklab's own or anyone's, in any language — and reports which answers
+// were right: valid deliveries accepted, every kind of bad signature
+// refused with 401, lengths, sizes, methods and content types answered
+// with the status that fits.
+//
+// Each Scenario is sent on its own connection with its own timeout, so a
+// receiver that hangs or drops the connection fails that scenario with a
+// clear verdict instead of stalling the run.
+package check
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hooklab/hooklab/sender"
+)
+
+// Defaults for Config fields left zero.
+const (
+	DefaultMaxBody = 25 << 20 // hooklab listen's default, GitHub's cap
+	DefaultTimeout = 5 * time.Second
+)
+
+// Config says where to run the scenarios and how to judge the answers.
+type Config struct {
+	// URL is the receiver's webhook URL.
+	URL *url.URL
+	// Secret is the shared secret; valid scenarios are signed with it.
+	Secret string
+	// MaxBody is the receiver's size limit, for body-too-large
+	// (DefaultMaxBody).
+	MaxBody int64
+	// Timeout bounds each scenario (DefaultTimeout).
+	Timeout time.Duration
+	// Expect replaces the expected statuses of the named scenarios, for
+	// receivers that legitimately differ (403 for a bad signature, ...).
+	Expect map[string][]int
+	// Accept2xx accepts any 2xx where a 200 is expected.
+	Accept2xx bool
+	// Only runs just these scenarios; Skip leaves these out.
+	Only, Skip []string
+	// Random makes delivery ids; UserAgent is sent with every request.
+	Random    io.Reader
+	UserAgent string
+	// Now is the clock for durations (time.Now).
+	Now func() time.Time
+	// Client sends the requests (its Timeout and Now are set from this
+	// Config); nil means a plain sender.Client.
+	Client *sender.Client
+	// Progress, when set, is called after each scenario, in order.
+	Progress func(Result)
+}
+
+// Verdict is a scenario's outcome.
+type Verdict string
+
+// The verdicts.
+const (
+	Pass Verdict = "pass"
+	Fail Verdict = "fail"
+)
+
+// Result is one scenario's outcome.
+type Result struct {
+	Scenario string        `json:"scenario"`
+	Sent     string        `json:"sent"`
+	Expect   []int         `json:"expect"`
+	Status   int           `json:"status,omitempty"` // 0 when nothing answered
+	Reason   string        `json:"reason,omitempty"` // the receiver's, when it gave one
+	Verdict  Verdict       `json:"verdict"`
+	Detail   string        `json:"detail,omitempty"` // why it failed, in words
+	Duration time.Duration `json:"-"`
+}
+
+// Report is the outcome of a run.
+type Report struct {
+	URL     string
+	Results []Result
+}
+
+// Failed returns the results that did not pass.
+func (r Report) Failed() []Result {
+	var out []Result
+	for _, res := range r.Results {
+		if res.Verdict != Pass {
+			out = append(out, res)
+		}
+	}
+	return out
+}
+
+// OK reports whether every scenario passed.
+func (r Report) OK() bool { return len(r.Failed()) == 0 && len(r.Results) > 0 }
+
+// ParseExpect reads a --expect value, SCENARIO=CODE[,CODE...], into m.
+func ParseExpect(m map[string][]int, value string) error {
+	name, codes, ok := strings.Cut(value, "=")
+	name = strings.TrimSpace(name)
+	if !ok || name == "" || codes == "" {
+		return fmt.Errorf("--expect must be SCENARIO=CODE[,CODE...], got %q", value)
+	}
+	if !slices.ContainsFunc(Scenarios(), func(s Scenario) bool { return s.Name == name }) {
+		return fmt.Errorf("--expect names no scenario %q; the scenarios are %s", name, strings.Join(Names(), ", "))
+	}
+	var list []int
+	for _, c := range strings.Split(codes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(c))
+		if err != nil || n < 100 || n > 599 {
+			return fmt.Errorf("--expect %s: %q is not an HTTP status", name, c)
+		}
+		list = append(list, n)
+	}
+	m[name] = list
+	return nil
+}
+
+// Names returns the scenario names in run order.
+func Names() []string {
+	var names []string
+	for _, s := range Scenarios() {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+// selected returns the scenarios cfg asks for, or an error naming an
+// unknown scenario.
+func selected(cfg Config) ([]Scenario, error) {
+	all := Scenarios()
+	known := func(names []string, flag string) error {
+		for _, n := range names {
+			if !slices.ContainsFunc(all, func(s Scenario) bool { return s.Name == n }) {
+				return fmt.Errorf("%s names no scenario %q; the scenarios are %s", flag, n, strings.Join(Names(), ", "))
+			}
+		}
+		return nil
+	}
+	if err := known(cfg.Only, "--only"); err != nil {
+		return nil, err
+	}
+	if err := known(cfg.Skip, "--skip"); err != nil {
+		return nil, err
+	}
+	var out []Scenario
+	for _, s := range all {
+		if (len(cfg.Only) == 0 || slices.Contains(cfg.Only, s.Name)) && !slices.Contains(cfg.Skip, s.Name) {
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("--only and --skip leave no scenario to run")
+	}
+	return out, nil
+}
+
+// Run sends every selected scenario to cfg.URL, one after another, and
+// judges the answers. Its error is for a configuration that cannot run;
+// a receiver's failures are in the Report.
+func Run(ctx context.Context, cfg Config) (Report, error) {
+	if cfg.URL == nil {
+		return Report{}, errors.New("check: no URL")
+	}
+	scenarios, err := selected(cfg)
+	if err != nil {
+		return Report{}, err
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	client := sender.Client{Timeout: cfg.Timeout, Now: cfg.Now}
+	if cfg.Client != nil {
+		client = *cfg.Client
+		client.Timeout, client.Now = cfg.Timeout, cfg.Now
+	}
+	b := &builder{
+		base:    sender.Delivery{URL: cfg.URL, Secret: cfg.Secret, UserAgent: cfg.UserAgent, HookID: "1"},
+		newID:   func() (string, error) { return sender.NewID(cfg.Random) },
+		maxBody: cfg.MaxBody,
+	}
+	report := Report{URL: cfg.URL.String()}
+	for _, s := range scenarios {
+		if ctx.Err() != nil {
+			return report, ctx.Err()
+		}
+		res := runOne(ctx, &client, b, s, cfg)
+		report.Results = append(report.Results, res)
+		if cfg.Progress != nil {
+			cfg.Progress(res)
+		}
+	}
+	return report, nil
+}
+
+func runOne(ctx context.Context, client *sender.Client, b *builder, s Scenario, cfg Config) Result {
+	res := Result{Scenario: s.Name, Sent: s.Sent, Expect: s.Expect, Verdict: Fail}
+	if e, ok := cfg.Expect[s.Name]; ok {
+		res.Expect = e
+	}
+	req, err := s.build(b)
+	if err != nil {
+		res.Detail = "could not build the request: " + err.Error()
+		return res
+	}
+	resp, err := client.Do(ctx, req)
+	if err != nil {
+		res.Detail = noAnswer(err, cfg.Timeout)
+		return res
+	}
+	res.Status, res.Reason, res.Duration = resp.Status, shortReason(resp), resp.Duration
+	if expected(res.Expect, resp.Status, cfg.Accept2xx) {
+		res.Verdict = Pass
+	} else {
+		res.Detail = fmt.Sprintf("got %d, want %s", resp.Status, formatStatuses(res.Expect))
+	}
+	return res
+}
+
+// shortReason is the receiver's machine-readable reason when its answer
+// has one (hooklab's JSON "reason"), else the first line of its answer.
+func shortReason(resp *sender.Response) string {
+	reason, _, _ := strings.Cut(resp.Reason(), ": ")
+	var a struct{ Reason string }
+	if json.Unmarshal(resp.Body, &a) == nil && a.Reason != "" {
+		return reason
+	}
+	return resp.Reason()
+}
+
+// expected reports whether status is among want, where a wanted 200
+// stands for any 2xx when accept2xx is set.
+func expected(want []int, status int, accept2xx bool) bool {
+	for _, w := range want {
+		if w == status || (accept2xx && w == 200 && status >= 200 && status < 300) {
+			return true
+		}
+	}
+	return false
+}
+
+// noAnswer says why a scenario got no answer.
+func noAnswer(err error, timeout time.Duration) string {
+	switch {
+	case errors.Is(err, sender.ErrTimeout):
+		return "no answer in " + timeout.String()
+	case errors.Is(err, sender.ErrClosed):
+		return "connection closed without an answer"
+	case errors.Is(err, sender.ErrRefused):
+		return "connection refused: is the receiver running?"
+	}
+	return "no answer: " + err.Error()
+}

@@ -1,0 +1,183 @@
+package check
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/hooklab/hooklab/internal/term"
+)
+
+// Output formats for a Report.
+const (
+	FormatTable = "table"
+	FormatJSON  = "json"
+	FormatJUnit = "junit"
+)
+
+// Write writes r in format: a table for people (coloured when colored),
+// one JSON object for scripts, or JUnit XML for CI systems.
+func Write(w io.Writer, r Report, format string, colored bool) error {
+	switch format {
+	case FormatTable:
+		return writeTable(w, r, term.NewPalette(colored))
+	case FormatJSON:
+		return writeJSON(w, r)
+	case FormatJUnit:
+		return writeJUnit(w, r)
+	}
+	return fmt.Errorf("unknown format %q: use table, json or junit", format)
+}
+
+func writeTable(w io.Writer, r Report, p term.Palette) error {
+	fmt.Fprintf(w, "%s %s\n\n", p.Bold.Sprint("hooklab check"), r.URL)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SCENARIO\tSENT\tEXPECT\tGOT\tVERDICT\tREASON")
+	for _, res := range r.Results {
+		got := "-"
+		if res.Status != 0 {
+			got = strconv.Itoa(res.Status)
+		}
+		verdict := p.OK.Sprint("pass")
+		note := res.Reason
+		if res.Verdict != Pass {
+			verdict = p.Bad.Sprint("FAIL")
+			if res.Status == 0 {
+				note = res.Detail
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", res.Scenario, res.Sent, formatStatuses(res.Expect), got, verdict, term.Truncate(note, 72))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	failed := r.Failed()
+	fmt.Fprintln(w)
+	if len(failed) == 0 {
+		fmt.Fprintf(w, "%s all %d scenarios passed\n", p.OK.Sprint("✓"), len(r.Results))
+		return nil
+	}
+	names := make([]string, len(failed))
+	for i, f := range failed {
+		names[i] = f.Scenario
+	}
+	fmt.Fprintf(w, "%s %d of %d scenarios failed: %s\n", p.Bad.Sprint("✗"), len(failed), len(r.Results), joinNames(names))
+	return nil
+}
+
+func joinNames(names []string) string {
+	out := ""
+	for i, n := range names {
+		if i > 0 {
+			out += ", "
+		}
+		out += n
+	}
+	return out
+}
+
+// jsonReport is the JSON form of a Report.
+type jsonReport struct {
+	URL     string       `json:"url"`
+	OK      bool         `json:"ok"`
+	Passed  int          `json:"passed"`
+	Failed  int          `json:"failed"`
+	Results []jsonResult `json:"results"`
+}
+
+type jsonResult struct {
+	Result
+	DurationMS float64 `json:"duration_ms"`
+}
+
+func writeJSON(w io.Writer, r Report) error {
+	out := jsonReport{URL: r.URL, OK: r.OK(), Failed: len(r.Failed()), Results: []jsonResult{}}
+	out.Passed = len(r.Results) - out.Failed
+	for _, res := range r.Results {
+		out.Results = append(out.Results, jsonResult{Result: res, DurationMS: float64(res.Duration.Microseconds()) / 1000})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// The JUnit XML shape CI systems read: one test case per scenario.
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Time     string      `xml:"time,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	ClassName string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitFailure `xml:"failure,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+func seconds(d interface{ Seconds() float64 }) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', 3, 64)
+}
+
+func writeJUnit(w io.Writer, r Report) error {
+	suite := junitSuite{Name: "hooklab check " + r.URL, Tests: len(r.Results), Failures: len(r.Failed())}
+	var total float64
+	for _, res := range r.Results {
+		total += res.Duration.Seconds()
+		c := junitCase{Name: res.Scenario, ClassName: "hooklab.check", Time: seconds(res.Duration),
+			SystemOut: "sent: " + res.Sent + "\nexpect: " + formatStatuses(res.Expect)}
+		if res.Reason != "" {
+			c.SystemOut += "\nreason: " + res.Reason
+		}
+		if res.Verdict != Pass {
+			c.Failure = &junitFailure{Message: res.Detail, Type: "unexpected_answer",
+				Text: "sent: " + res.Sent + "\nwant: " + formatStatuses(res.Expect) + "\ngot: " + gotText(res)}
+		}
+		suite.Cases = append(suite.Cases, c)
+	}
+	suite.Time = strconv.FormatFloat(total, 'f', 3, 64)
+	doc := junitSuites{Name: "hooklab check", Tests: suite.Tests, Failures: suite.Failures, Time: suite.Time, Suites: []junitSuite{suite}}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+func gotText(res Result) string {
+	if res.Status == 0 {
+		return res.Detail
+	}
+	s := strconv.Itoa(res.Status)
+	if res.Reason != "" {
+		s += " " + res.Reason
+	}
+	return s
+}

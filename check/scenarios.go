@@ -1,0 +1,210 @@
+package check
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/hooklab/hooklab/fixtures"
+	"github.com/hooklab/hooklab/sender"
+	"github.com/hooklab/hooklab/signing"
+)
+
+// Scenario is one request of the conformance run and the answer a correct
+// receiver gives it.
+type Scenario struct {
+	// Name is the scenario's stable id, for --only, --skip and --expect.
+	Name string
+	// Sent says in a few words what is sent.
+	Sent string
+	// Expect is the status hooklab listen answers with, the default
+	// expectation.
+	Expect []int
+	// build makes the request from a valid delivery of the push fixture
+	// (or of what the scenario names).
+	build func(b *builder) (*sender.Request, error)
+}
+
+// builder makes the requests of one run: a fresh delivery id for each, the
+// receiver's URL and size limit, and the shared secret.
+type builder struct {
+	base    sender.Delivery // URL, Secret, UserAgent, HookID filled
+	newID   func() (string, error)
+	maxBody int64
+}
+
+// make builds a valid delivery of fixture with a fresh id, lets change
+// alter the delivery (before it is signed) and edit the request (after).
+// Either may be nil.
+func (b *builder) make(fixture string, change func(*sender.Delivery), edit func(*sender.Request)) (*sender.Request, error) {
+	f, ok := fixtures.Lookup(fixture)
+	if !ok {
+		panic("check: no fixture " + fixture) // the scenario table names only embedded fixtures
+	}
+	d := b.base
+	d.Event, d.Payload, d.Signature, d.ContentType = f.Event, f.Body, sender.SignatureValid, sender.ContentJSON
+	var err error
+	if d.ID, err = b.newID(); err != nil {
+		return nil, err
+	}
+	if change != nil {
+		change(&d)
+	}
+	req, err := d.Request()
+	if err != nil {
+		return nil, err
+	}
+	if edit != nil {
+		edit(req)
+	}
+	return req, nil
+}
+
+// push is the common case: a valid push, then edit.
+func (b *builder) push(edit func(*sender.Request)) (*sender.Request, error) {
+	return b.make("push", nil, edit)
+}
+
+// withSignature sets X-Hub-Signature-256 to what f makes of the valid one,
+// and drops the legacy header so only the one under test is judged.
+func withSignature(f func(valid string) string) func(*sender.Request) {
+	return func(r *sender.Request) {
+		r.Set(signing.GitHubSignatureHeader, f(r.Get(signing.GitHubSignatureHeader)))
+		r.Del(signing.GitHubLegacySignatureHeader)
+	}
+}
+
+// onlySHA256 drops the legacy header: GitHub's valid signature alone.
+func onlySHA256(r *sender.Request) { r.Del(signing.GitHubLegacySignatureHeader) }
+
+var (
+	ok             = []int{http.StatusOK}
+	badRequest     = []int{http.StatusBadRequest}
+	unauthorized   = []int{http.StatusUnauthorized}
+	lengthRequired = []int{http.StatusLengthRequired}
+)
+
+// Scenarios returns the conformance matrix, in the order it runs. The
+// expected statuses are hooklab listen's answers; the README's table is
+// checked against this one.
+func Scenarios() []Scenario {
+	return []Scenario{
+		{Name: "valid-json", Sent: "a push, JSON, signed with X-Hub-Signature-256", Expect: ok,
+			build: func(b *builder) (*sender.Request, error) { return b.push(onlySHA256) }},
+		{Name: "valid-form", Sent: "a push, form-encoded payload=, signed over the form body", Expect: ok,
+			build: func(b *builder) (*sender.Request, error) {
+				return b.make("push", func(d *sender.Delivery) { d.ContentType = sender.ContentForm }, onlySHA256)
+			}},
+		{Name: "ping", Sent: "a ping, as GitHub sends first", Expect: ok,
+			build: func(b *builder) (*sender.Request, error) { return b.make("ping", nil, nil) }},
+		{Name: "unknown-event", Sent: "a valid delivery of an event type no receiver knows", Expect: ok,
+			build: func(b *builder) (*sender.Request, error) {
+				return b.make("push", func(d *sender.Delivery) { d.Event = "hooklab_unknown_event" }, nil)
+			}},
+		{Name: "both-signatures", Sent: "X-Hub-Signature-256 and the legacy X-Hub-Signature, as GitHub sends", Expect: ok,
+			build: func(b *builder) (*sender.Request, error) { return b.push(nil) }},
+		{Name: "signature-missing", Sent: "no signature header", Expect: unauthorized,
+			build: func(b *builder) (*sender.Request, error) {
+				return b.make("push", func(d *sender.Delivery) { d.Signature = sender.SignatureMissing }, nil)
+			}},
+		{Name: "wrong-secret", Sent: "signed with another secret", Expect: unauthorized,
+			build: func(b *builder) (*sender.Request, error) {
+				return b.make("push", func(d *sender.Delivery) { d.Signature = sender.SignatureWrong }, onlySHA256)
+			}},
+		{Name: "body-changed", Sent: "a newline added to the body after signing", Expect: unauthorized,
+			build: func(b *builder) (*sender.Request, error) {
+				return b.push(func(r *sender.Request) {
+					onlySHA256(r)
+					r.Body = append(r.Body[:len(r.Body):len(r.Body)], '\n')
+				})
+			}},
+		{Name: "signature-no-prefix", Sent: "the hex digest without sha256=", Expect: unauthorized,
+			build: func(b *builder) (*sender.Request, error) {
+				return b.push(withSignature(func(v string) string { return strings.TrimPrefix(v, "sha256=") }))
+			}},
+		{Name: "signature-not-hex", Sent: "sha256= and 64 characters that are not hex", Expect: unauthorized,
+			build: func(b *builder) (*sender.Request, error) {
+				return b.push(withSignature(func(string) string { return "sha256=" + strings.Repeat("zz", 32) }))
+			}},
+		{Name: "signature-truncated", Sent: "the valid signature cut to 32 hex digits", Expect: unauthorized,
+			build: func(b *builder) (*sender.Request, error) {
+				return b.push(withSignature(func(v string) string { return v[:len("sha256=")+32] }))
+			}},
+		{Name: "signature-empty", Sent: "X-Hub-Signature-256 with an empty value", Expect: unauthorized,
+			build: func(b *builder) (*sender.Request, error) {
+				return b.push(withSignature(func(string) string { return "" }))
+			}},
+		{Name: "sha1-only", Sent: "only the legacy SHA-1 X-Hub-Signature, valid", Expect: unauthorized,
+			build: func(b *builder) (*sender.Request, error) {
+				return b.push(func(r *sender.Request) { r.Del(signing.GitHubSignatureHeader) })
+			}},
+		{Name: "length-missing", Sent: "no Content-Length and no chunking", Expect: lengthRequired,
+			build: func(b *builder) (*sender.Request, error) {
+				return b.push(func(r *sender.Request) { r.Length = sender.Length{Mode: sender.LengthMissing} })
+			}},
+		{Name: "chunked", Sent: "Transfer-Encoding: chunked", Expect: lengthRequired,
+			build: func(b *builder) (*sender.Request, error) {
+				return b.push(func(r *sender.Request) { r.Length = sender.Length{Mode: sender.LengthChunked} })
+			}},
+		{Name: "length-over-body", Sent: "Content-Length 100 more than the body, then end of stream", Expect: badRequest,
+			build: func(b *builder) (*sender.Request, error) {
+				return b.push(func(r *sender.Request) {
+					r.Length = sender.Length{Mode: sender.LengthDeclared, N: int64(len(r.Body)) + 100}
+				})
+			}},
+		{Name: "length-under-body", Sent: "Content-Length 10 less than the body", Expect: unauthorized,
+			build: func(b *builder) (*sender.Request, error) {
+				return b.push(func(r *sender.Request) {
+					r.Length = sender.Length{Mode: sender.LengthDeclared, N: int64(len(r.Body)) - 10}
+				})
+			}},
+		{Name: "invalid-json", Sent: "a body that is not JSON, validly signed", Expect: badRequest,
+			build: func(b *builder) (*sender.Request, error) {
+				return b.make("push", func(d *sender.Delivery) { d.Payload = []byte(`{"ref": "refs/heads/main", "commits": [`) }, nil)
+			}},
+		{Name: "empty-body", Sent: "an empty body, validly signed", Expect: badRequest,
+			build: func(b *builder) (*sender.Request, error) {
+				return b.make("push", func(d *sender.Delivery) { d.Payload = []byte{} }, nil)
+			}},
+		{Name: "event-missing", Sent: "no X-GitHub-Event header", Expect: badRequest,
+			build: func(b *builder) (*sender.Request, error) {
+				return b.push(func(r *sender.Request) { r.Del(sender.HeaderEvent) })
+			}},
+		{Name: "body-too-large", Sent: "Content-Length one byte over the size limit; the body is not sent",
+			Expect: []int{http.StatusRequestEntityTooLarge},
+			build: func(b *builder) (*sender.Request, error) {
+				return b.push(func(r *sender.Request) {
+					r.Body = nil
+					r.Length = sender.Length{Mode: sender.LengthDeclared, N: b.maxBody + 1}
+				})
+			}},
+		{Name: "wrong-method", Sent: "GET on the webhook path", Expect: []int{http.StatusMethodNotAllowed},
+			build: func(b *builder) (*sender.Request, error) {
+				return b.push(func(r *sender.Request) {
+					r.Method, r.Body = http.MethodGet, nil
+					r.Length = sender.Length{Mode: sender.LengthMissing}
+				})
+			}},
+		{Name: "wrong-content-type", Sent: "Content-Type text/plain, validly signed", Expect: []int{http.StatusUnsupportedMediaType},
+			build: func(b *builder) (*sender.Request, error) {
+				return b.push(func(r *sender.Request) { r.Set("Content-Type", "text/plain") })
+			}},
+		{Name: "form-without-payload", Sent: "a form body with no payload field, validly signed", Expect: badRequest,
+			build: func(b *builder) (*sender.Request, error) {
+				return b.make("push",
+					func(d *sender.Delivery) { d.Payload = []byte("ref=refs%2Fheads%2Fmain&commits=3") },
+					func(r *sender.Request) { r.Set("Content-Type", "application/x-www-form-urlencoded") })
+			}},
+		{Name: "still-up", Sent: "one more valid push, after all of the above", Expect: ok,
+			build: func(b *builder) (*sender.Request, error) { return b.push(nil) }},
+	}
+}
+
+// formatStatuses writes statuses as "401" or "400,401".
+func formatStatuses(codes []int) string {
+	parts := make([]string, len(codes))
+	for i, c := range codes {
+		parts[i] = strconv.Itoa(c)
+	}
+	return strings.Join(parts, ",")
+}

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/hooklab/hooklab/check"
+)
+
+// checkOptions is everything `hooklab check` is told on its command line.
+type checkOptions struct {
+	URL                string
+	Secret, SecretFile string
+	EnvFile            string
+	EnvFileSet         bool
+	Expect             []string
+	Accept2xx          bool
+	Only, Skip         []string
+	MaxBody            string
+	Format             string
+	Color              string
+	Timeout            time.Duration
+	List               bool
+}
+
+func checkCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
+	return &cli.Command{
+		Name:      "check",
+		Usage:     "run the conformance scenarios against any webhook receiver and say which answers were wrong",
+		UsageText: "hooklab check [URL] [--secret S] [--expect SCENARIO=CODE[,CODE]]... [--accept-2xx] [--only|--skip NAME,...] [--format table|json|junit]",
+		Description: "Sends each scenario (valid deliveries, every kind of bad signature, wrong lengths, sizes,\n" +
+			"methods and content types) to the receiver at URL and compares each answer with the status a\n" +
+			"correct receiver gives; hooklab listen's answers are the default. Exits 0 when every scenario\n" +
+			"passed, 1 when any failed, 2 for bad usage.\n\n" +
+			"Examples:\n" +
+			"   hooklab check http://127.0.0.1:3000/github/webhook --secret-file secret.txt\n" +
+			"   hooklab check URL --expect wrong-secret=403 --expect signature-missing=400,401 --accept-2xx\n" +
+			"   hooklab check URL --format junit > hooklab-check.xml\n" +
+			"   hooklab check --list",
+		OnUsageError: onUsageError,
+		Flags: []cli.Flag{
+			secretFlag(),
+			secretFileFlag(),
+			envFileFlag(envSecret + " and " + envURL),
+			&cli.StringSliceFlag{Name: "expect", Usage: "`SCENARIO=CODE[,CODE]`: what this receiver answers instead (repeatable)"},
+			&cli.BoolFlag{Name: "accept-2xx", Usage: "accept any 2xx where 200 is expected"},
+			&cli.StringSliceFlag{Name: "only", Usage: "run just these `SCENARIOS` (comma-separated or repeated)"},
+			&cli.StringSliceFlag{Name: "skip", Usage: "leave out these `SCENARIOS`"},
+			&cli.StringFlag{Name: "max-body", Value: "25MiB", Usage: "the receiver's body size limit (`SIZE`), for body-too-large"},
+			&cli.StringFlag{Name: "format", Value: check.FormatTable, Usage: "`FORMAT` of the report: table, json or junit"},
+			colorFlag(),
+			&cli.DurationFlag{Name: "timeout", Value: check.DefaultTimeout, Usage: "give each scenario `DURATION` to be answered"},
+			&cli.BoolFlag{Name: "list", Usage: "list the scenarios and what each expects, and exit"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.Args().Len() > 1 {
+				return usageErrorf("check takes one URL, got %q", c.Args().Slice())
+			}
+			return runCheck(c.Context, sys, checkOptions{
+				URL: c.Args().First(), Secret: c.String("secret"), SecretFile: c.String("secret-file"),
+				EnvFile: c.String("env-file"), EnvFileSet: c.IsSet("env-file"),
+				Expect: c.StringSlice("expect"), Accept2xx: c.Bool("accept-2xx"),
+				Only: splitList(c.StringSlice("only")), Skip: splitList(c.StringSlice("skip")),
+				MaxBody: c.String("max-body"), Format: c.String("format"), Color: c.String("color"),
+				Timeout: c.Duration("timeout"), List: c.Bool("list"),
+			})
+		},
+	}
+}
+
+// splitList flattens repeated and comma-separated values.
+func splitList(values []string) []string {
+	var out []string
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				out = append(out, part)
+			}
+		}
+	}
+	return out
+}
+
+// errChecksFailed is the exit 1 of a run in which a scenario failed; the
+// report has already said which.
+var errChecksFailed = errors.New("some scenarios failed")
+
+// resolveCheck turns options into a check.Config, the format and colour.
+func resolveCheck(sys system, o checkOptions) (check.Config, bool, error) {
+	var cfg check.Config
+	switch o.Format {
+	case check.FormatTable, check.FormatJSON, check.FormatJUnit:
+	default:
+		return cfg, false, usageErrorf("--format must be table, json or junit, not %q", o.Format)
+	}
+	colored, err := resolveColor(sys, o.Color, o.Format != check.FormatTable)
+	if err != nil {
+		return cfg, false, err
+	}
+	if o.Timeout <= 0 {
+		return cfg, false, usageErrorf("--timeout must be positive, got %s", o.Timeout)
+	}
+	if cfg.MaxBody, err = parseSize(o.MaxBody); err != nil {
+		return cfg, false, usageErrorf("--max-body: %v", err)
+	}
+	cfg.Expect = map[string][]int{}
+	for _, e := range o.Expect {
+		if err := check.ParseExpect(cfg.Expect, e); err != nil {
+			return cfg, false, usageError{err}
+		}
+	}
+	env, err := loadEnviron(sys.getenv, o.EnvFile, o.EnvFileSet)
+	if err != nil {
+		return cfg, false, err
+	}
+	raw := o.URL
+	if raw == "" {
+		if raw, _ = env.lookup(envURL); raw == "" {
+			raw = defaultURL
+		}
+	}
+	if cfg.URL, err = parseURL(raw); err != nil {
+		return cfg, false, err
+	}
+	s, err := configuredSecret(o.Secret, o.SecretFile, env)
+	if err != nil {
+		return cfg, false, err
+	}
+	if s.value == "" {
+		return cfg, false, noSecretError(o.EnvFile, "; it must be the receiver's")
+	}
+	cfg.Secret, cfg.Accept2xx, cfg.Only, cfg.Skip = s.value, o.Accept2xx, o.Only, o.Skip
+	cfg.Timeout, cfg.Random, cfg.Now, cfg.UserAgent = o.Timeout, sys.random, sys.now, userAgent()
+	return cfg, colored, nil
+}
+
+// runCheck runs the scenarios against a receiver and prints the report.
+func runCheck(ctx context.Context, sys system, o checkOptions) error {
+	if o.List {
+		return listScenarios(sys.stdout)
+	}
+	cfg, colored, err := resolveCheck(sys, o)
+	if err != nil {
+		return err
+	}
+	report, err := check.Run(ctx, cfg)
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("check stopped: %w", ctx.Err())
+	case err != nil:
+		return usageError{err} // an unknown scenario in --only or --skip
+	}
+	return writeReport(sys.stdout, report, o.Format, colored)
+}
+
+// writeReport prints report and turns a failed run into exit 1.
+func writeReport(w io.Writer, report check.Report, format string, colored bool) error {
+	if err := check.Write(w, report, format, colored); err != nil {
+		return err
+	}
+	if !report.OK() {
+		return reportedError{fmt.Errorf("%w: %d of %d", errChecksFailed, len(report.Failed()), len(report.Results))}
+	}
+	return nil
+}
+
+// listScenarios prints the scenario table: name, what is sent, what is
+// expected.
+func listScenarios(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SCENARIO\tEXPECT\tSENT")
+	for _, s := range check.Scenarios() {
+		codes := make([]string, len(s.Expect))
+		for i, c := range s.Expect {
+			codes[i] = fmt.Sprint(c)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Name, strings.Join(codes, ","), s.Sent)
+	}
+	return tw.Flush()
+}
