@@ -109,6 +109,10 @@ func noSecretError(envFile, more string) error {
 // readInput reads path, or standard input for "-", and says which it was.
 func readInput(sys system, path string) (data []byte, source string, err error) {
 	if path == "-" {
+		// Someone at a terminal may not know hooklab is waiting for them.
+		if w, ok := sys.stdin.(io.Writer); ok && sys.isTerminal(w) {
+			fmt.Fprintln(sys.stderr, "hooklab: reading the body from standard input; end it with Ctrl-D")
+		}
 		data, err = io.ReadAll(sys.stdin)
 		return data, "standard input", err
 	}
