@@ -201,6 +201,11 @@ func newApp(sys system) *cli.App {
 		OnUsageError:           onUsageError,
 		HideHelpCommand:        true,
 		UseShortOptionHandling: true,
+		// Each slice flag splits its own values where commas separate
+		// items (--only, send's --expect). urfave/cli's splitting would cut
+		// check's --expect SCENARIO=CODE,CODE, and a --header value with a
+		// comma, in two.
+		DisableSliceFlagSeparator: true,
 		Commands: []*cli.Command{
 			listenCommand(sys, onUsageError),
 			sendCommand(sys, onUsageError),

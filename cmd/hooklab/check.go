@@ -126,7 +126,7 @@ func resolveCheck(sys system, o checkOptions) (check.Config, bool, error) {
 			raw = defaultURL
 		}
 	}
-	if cfg.URL, err = parseURL(raw); err != nil {
+	if cfg.URL, err = parseURL(raw, "the URL", ""); err != nil {
 		return cfg, false, err
 	}
 	s, err := configuredSecret(o.Secret, o.SecretFile, env)

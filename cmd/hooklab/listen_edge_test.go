@@ -96,14 +96,19 @@ func TestListenShutdownCutsOffStalledRequest(t *testing.T) {
 	}
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	// Headers and part of the body; the rest never comes.
+	// Headers asking to continue: the server answers 100 Continue once the
+	// handler starts reading the body, so from then on the request is in
+	// flight. Then part of the body; the rest never comes.
 	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-GitHub-Event: ping\r\n"+
-		"X-Hub-Signature-256: sha256=%s\r\nContent-Length: 100\r\n\r\n{\"zen\":", u.Path, strings.Repeat("0", 64))
-	// Wait until the server is reading the body: a health check on a
-	// second connection is answered only once the first was accepted.
-	if status, _ := send(t, "GET", p.baseURL+"/healthz", nil, nil); status != 200 {
-		t.Fatalf("health check: %d", status)
+		"X-Hub-Signature-256: sha256=%s\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n", u.Path, strings.Repeat("0", 64))
+	br := bufio.NewReader(conn)
+	if line, err := br.ReadString('\n'); err != nil || !strings.HasPrefix(line, "HTTP/1.1 100") {
+		t.Fatalf("want 100 Continue, got %q, %v", line, err)
 	}
+	if _, err := br.ReadString('\n'); err != nil { // the blank line after it
+		t.Fatal(err)
+	}
+	fmt.Fprint(conn, `{"zen":`)
 	code := p.stop(t)
 	if code != exitOK {
 		t.Errorf("exit %d, want 0\n%s%s", code, p.stdout, p.stderr)
@@ -113,7 +118,7 @@ func TestListenShutdownCutsOffStalledRequest(t *testing.T) {
 		t.Errorf("want a warning that requests were cut off and the summary:\n%s", out)
 	}
 	// The stalled client's connection was closed.
-	if _, err := bufio.NewReader(conn).ReadString('\n'); err == nil {
+	if _, err := br.ReadString('\n'); err == nil {
 		t.Errorf("the stalled connection is still open")
 	}
 }

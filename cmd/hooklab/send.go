@@ -146,7 +146,7 @@ func resolveSend(sys system, o sendOptions) (sendPlan, error) {
 	if v, _ := env.lookup(envURL); v != "" && !o.URLSet {
 		rawURL = v
 	}
-	if d.URL, err = parseURL(rawURL); err != nil {
+	if d.URL, err = parseURL(rawURL, "--url", "use --header 'Authorization: ...' if the receiver needs one"); err != nil {
 		return plan, err
 	}
 	s, err := configuredSecret(o.Secret, o.SecretFile, env)
@@ -202,15 +202,22 @@ func choosePayload(sys system, o sendOptions, plan *sendPlan) error {
 	return nil
 }
 
-func parseURL(raw string) (*url.URL, error) {
+// parseURL reads a receiver's URL. name is how the user gave it (send's
+// "--url", check's "the URL"), and authHint, when not empty, says how to
+// authenticate instead of with a password in the URL.
+func parseURL(raw, name, authHint string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, usageErrorf("--url must be an http or https URL such as %s, got %q", defaultURL, raw)
+		return nil, usageErrorf("%s must be an http or https URL such as %s, got %q", name, defaultURL, raw)
 	}
 	if u.User != nil {
 		// It would not be sent (there is no Authorization support), and
 		// the URL is printed.
-		return nil, usageErrorf("--url must not hold a user or password; use --header 'Authorization: ...' if the receiver needs one")
+		msg := name + " must not hold a user or password"
+		if authHint != "" {
+			msg += "; " + authHint
+		}
+		return nil, usageError{errors.New(msg)}
 	}
 	if u.Path == "" {
 		u.Path = "/"
@@ -259,8 +266,8 @@ func parseExpect(values []string) (expectation, error) {
 		values = []string{"2xx"}
 	}
 	for _, v := range values {
-		for _, part := range strings.Split(v, ",") {
-			part = strings.ToLower(strings.TrimSpace(part))
+		for _, raw := range strings.Split(v, ",") {
+			part := strings.ToLower(strings.TrimSpace(raw))
 			if len(part) == 3 && strings.HasSuffix(part, "xx") && part[0] >= '1' && part[0] <= '5' {
 				e.classes = append(e.classes, int(part[0]-'0'))
 				e.words = append(e.words, part)
@@ -268,7 +275,7 @@ func parseExpect(values []string) (expectation, error) {
 			}
 			n, err := strconv.Atoi(part)
 			if err != nil || n < 100 || n > 599 {
-				return e, usageErrorf("--expect takes a status such as 401 or a class such as 2xx, not %q", v)
+				return e, usageErrorf("--expect takes a status such as 401 or a class such as 2xx, not %q", strings.TrimSpace(raw))
 			}
 			e.codes = append(e.codes, n)
 			e.words = append(e.words, part)
