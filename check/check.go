@@ -11,6 +11,7 @@ package check
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -48,7 +49,8 @@ type Config struct {
 	Accept2xx bool
 	// Only runs just these scenarios; Skip leaves these out.
 	Only, Skip []string
-	// Random makes delivery ids; UserAgent is sent with every request.
+	// Random makes delivery ids (crypto/rand.Reader); UserAgent is sent
+	// with every request.
 	Random    io.Reader
 	UserAgent string
 	// Now is the clock for durations (time.Now).
@@ -163,8 +165,10 @@ func selected(cfg Config) ([]Scenario, error) {
 }
 
 // Run sends every selected scenario to cfg.URL, one after another, and
-// judges the answers. Its error is for a configuration that cannot run;
-// a receiver's failures are in the Report.
+// judges the answers. Its error is for a configuration that cannot run,
+// or ctx's error when ctx ends first: then the Report holds the scenarios
+// finished before, and none for the one it cut off. A receiver's failures
+// are in the Report.
 func Run(ctx context.Context, cfg Config) (Report, error) {
 	if cfg.URL == nil {
 		return Report{}, errors.New("check: no URL")
@@ -182,6 +186,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Random == nil {
+		cfg.Random = rand.Reader
+	}
 	client := sender.Client{Timeout: cfg.Timeout, Now: cfg.Now}
 	if cfg.Client != nil {
 		client = *cfg.Client
@@ -198,6 +205,10 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 			return report, ctx.Err()
 		}
 		res := runOne(ctx, &client, b, s, cfg)
+		if ctx.Err() != nil {
+			// Cut off by the caller, not failed by the receiver: no verdict.
+			return report, ctx.Err()
+		}
 		report.Results = append(report.Results, res)
 		if cfg.Progress != nil {
 			cfg.Progress(res)

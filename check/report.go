@@ -35,21 +35,26 @@ func Write(w io.Writer, r Report, format string, colored bool) error {
 func writeTable(w io.Writer, r Report, p term.Palette) error {
 	fmt.Fprintf(w, "%s %s\n\n", p.Bold.Sprint("hooklab check"), r.URL)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SCENARIO\tSENT\tEXPECT\tGOT\tVERDICT\tREASON")
+	// The verdict and the reason share the last cell, which tabwriter does
+	// not align: it would count the verdict's colour codes as width and
+	// put the header out of line with the rows.
+	const verdictHeader = "VERDICT  "
+	fmt.Fprintln(tw, "SCENARIO\tSENT\tEXPECT\tGOT\t"+verdictHeader+"REASON")
 	for _, res := range r.Results {
 		got := "-"
 		if res.Status != 0 {
 			got = strconv.Itoa(res.Status)
 		}
-		verdict := p.OK.Sprint("pass")
+		verdict, color := "pass", p.OK
 		note := res.Reason
 		if res.Verdict != Pass {
-			verdict = p.Bad.Sprint("FAIL")
+			verdict, color = "FAIL", p.Bad
 			if res.Status == 0 {
 				note = res.Detail
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", res.Scenario, res.Sent, formatStatuses(res.Expect), got, verdict, term.Truncate(note, 72))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s%*s%s\n", res.Scenario, res.Sent, formatStatuses(res.Expect), got,
+			color.Sprint(verdict), len(verdictHeader)-len(verdict), "", term.Truncate(note, 72))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

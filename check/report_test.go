@@ -1,0 +1,283 @@
+package check_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hooklab/hooklab/check"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (go test -update rewrites it)\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+// sampleReport is a fixed Report with each kind of row: passes (one with
+// several expected codes and no reason, one with a long reason), a failure
+// with a status, and a failure with no answer.
+func sampleReport() check.Report {
+	return check.Report{
+		URL: "http://127.0.0.1:8080/webhook",
+		Results: []check.Result{
+			{Scenario: "valid-json", Sent: "a push, JSON, signed with X-Hub-Signature-256", Expect: []int{200},
+				Status: 200, Reason: "ok", Verdict: check.Pass, Duration: 1500 * time.Microsecond},
+			{Scenario: "signature-missing", Sent: "no signature header", Expect: []int{401, 403},
+				Status: 403, Verdict: check.Pass, Duration: 250 * time.Microsecond}, // an answer with no body
+			{Scenario: "wrong-secret", Sent: "signed with another secret", Expect: []int{401},
+				Status: 200, Reason: `accepted <all> & "everything"`, Verdict: check.Fail,
+				Detail: "got 200, want 401", Duration: 2 * time.Millisecond},
+			{Scenario: "event-missing", Sent: "no X-GitHub-Event header", Expect: []int{400},
+				Verdict: check.Fail, Detail: "no answer in 5s"},
+			{Scenario: "still-up", Sent: "one more valid push, after all of the above", Expect: []int{200},
+				Status: 202, Reason: "accepted: the delivery was queued for processing by the worker pool and will be handled shortly",
+				Verdict: check.Pass, Duration: 3 * time.Millisecond},
+		},
+	}
+}
+
+func TestWriteGolden(t *testing.T) {
+	tests := []struct {
+		name    string
+		format  string
+		colored bool
+		file    string
+	}{
+		{name: "table", format: check.FormatTable, file: "report-table.golden"},
+		{name: "table, coloured", format: check.FormatTable, colored: true, file: "report-table-color.golden"},
+		{name: "json", format: check.FormatJSON, file: "report.json.golden"},
+		{name: "json, colour asked for", format: check.FormatJSON, colored: true, file: "report.json.golden"},
+		{name: "junit", format: check.FormatJUnit, file: "report.junit.golden"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			if err := check.Write(&out, sampleReport(), tt.format, tt.colored); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tt.file, out.Bytes())
+		})
+	}
+}
+
+// TestWriteTableColourOnlyAddsColour checks that the coloured table is the
+// plain one once its colour codes are taken out, so that its columns line
+// up on a terminal too.
+func TestWriteTableColourOnlyAddsColour(t *testing.T) {
+	var plain, colored bytes.Buffer
+	if err := check.Write(&plain, sampleReport(), check.FormatTable, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := check.Write(&colored, sampleReport(), check.FormatTable, true); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(colored.Bytes(), plain.Bytes()) {
+		t.Fatal("the coloured table has no colour")
+	}
+	sgr := regexp.MustCompile("\x1b\\[[0-9;]*m")
+	if got := sgr.ReplaceAll(colored.Bytes(), nil); !bytes.Equal(got, plain.Bytes()) {
+		t.Errorf("without its colour codes the coloured table is\n%s\nwant the plain one\n%s", got, plain.Bytes())
+	}
+}
+
+func TestWriteTableAllPassed(t *testing.T) {
+	r := sampleReport()
+	r.Results = []check.Result{r.Results[0], r.Results[1]}
+	var out bytes.Buffer
+	if err := check.Write(&out, r, check.FormatTable, false); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(out.String(), "\n✓ all 2 scenarios passed\n") {
+		t.Errorf("the table does not end saying all passed:\n%s", out.String())
+	}
+}
+
+func TestWriteJSON(t *testing.T) {
+	tests := []struct {
+		name       string
+		report     check.Report
+		wantOK     bool
+		wantPassed int
+		wantFailed int
+	}{
+		{name: "passes and failures", report: sampleReport(), wantPassed: 3, wantFailed: 2},
+		{name: "all passed", report: check.Report{URL: "http://x/webhook", Results: sampleReport().Results[:2]},
+			wantOK: true, wantPassed: 2},
+		{name: "empty", report: check.Report{URL: "http://x/webhook"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			if err := check.Write(&out, tt.report, check.FormatJSON, false); err != nil {
+				t.Fatal(err)
+			}
+			var got struct {
+				URL     string `json:"url"`
+				OK      *bool  `json:"ok"`
+				Passed  *int   `json:"passed"`
+				Failed  *int   `json:"failed"`
+				Results []struct {
+					Scenario   string   `json:"scenario"`
+					Sent       string   `json:"sent"`
+					Expect     []int    `json:"expect"`
+					Status     int      `json:"status"`
+					Reason     string   `json:"reason"`
+					Verdict    string   `json:"verdict"`
+					Detail     string   `json:"detail"`
+					DurationMS *float64 `json:"duration_ms"`
+				} `json:"results"`
+			}
+			dec := json.NewDecoder(&out)
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&got); err != nil {
+				t.Fatalf("not one JSON object of the documented fields: %v", err)
+			}
+			if dec.More() {
+				t.Error("more than one JSON value")
+			}
+			if got.OK == nil || got.Passed == nil || got.Failed == nil || got.Results == nil {
+				t.Fatalf("ok, passed, failed or results missing: %+v", got)
+			}
+			if *got.OK != tt.wantOK || *got.Passed != tt.wantPassed || *got.Failed != tt.wantFailed {
+				t.Errorf("ok %v passed %d failed %d, want %v %d %d", *got.OK, *got.Passed, *got.Failed,
+					tt.wantOK, tt.wantPassed, tt.wantFailed)
+			}
+			if got.URL != tt.report.URL {
+				t.Errorf("url %q, want %q", got.URL, tt.report.URL)
+			}
+			if len(got.Results) != len(tt.report.Results) {
+				t.Fatalf("%d results, want %d", len(got.Results), len(tt.report.Results))
+			}
+			for i, res := range tt.report.Results {
+				g := got.Results[i]
+				if g.Scenario != res.Scenario || g.Sent != res.Sent || !reflect.DeepEqual(g.Expect, res.Expect) ||
+					g.Status != res.Status || g.Reason != res.Reason || g.Verdict != string(res.Verdict) ||
+					g.Detail != res.Detail || g.DurationMS == nil {
+					t.Errorf("result %d = %+v, want %+v", i, g, res)
+				}
+			}
+		})
+	}
+}
+
+// junitDoc is the JUnit XML shape CI systems read.
+type junitDoc struct {
+	XMLName  xml.Name `xml:"testsuites"`
+	Tests    int      `xml:"tests,attr"`
+	Failures int      `xml:"failures,attr"`
+	Suites   []struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+		Cases    []struct {
+			Name    string `xml:"name,attr"`
+			Failure *struct {
+				Message string `xml:"message,attr"`
+				Text    string `xml:",chardata"`
+			} `xml:"failure"`
+		} `xml:"testcase"`
+	} `xml:"testsuite"`
+}
+
+func TestWriteJUnit(t *testing.T) {
+	report := sampleReport()
+	var out bytes.Buffer
+	if err := check.Write(&out, report, check.FormatJUnit, false); err != nil {
+		t.Fatal(err)
+	}
+	var doc junitDoc
+	if err := xml.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatalf("not XML: %v\n%s", err, out.Bytes())
+	}
+	failed := len(report.Failed())
+	if doc.Tests != len(report.Results) || doc.Failures != failed {
+		t.Errorf("testsuites tests=%d failures=%d, want %d %d", doc.Tests, doc.Failures, len(report.Results), failed)
+	}
+	if len(doc.Suites) != 1 {
+		t.Fatalf("%d test suites, want 1", len(doc.Suites))
+	}
+	suite := doc.Suites[0]
+	if suite.Tests != len(report.Results) || suite.Failures != failed {
+		t.Errorf("testsuite tests=%d failures=%d, want %d %d", suite.Tests, suite.Failures, len(report.Results), failed)
+	}
+	if len(suite.Cases) != len(report.Results) {
+		t.Fatalf("%d test cases, want one per scenario (%d)", len(suite.Cases), len(report.Results))
+	}
+	for i, res := range report.Results {
+		c := suite.Cases[i]
+		if c.Name != res.Scenario {
+			t.Errorf("test case %d is %q, want %q", i, c.Name, res.Scenario)
+		}
+		switch {
+		case res.Verdict == check.Pass && c.Failure != nil:
+			t.Errorf("%s passed but has a <failure>: %+v", res.Scenario, *c.Failure)
+		case res.Verdict != check.Pass && c.Failure == nil:
+			t.Errorf("%s failed but has no <failure>", res.Scenario)
+		case c.Failure != nil && c.Failure.Message != res.Detail:
+			t.Errorf("%s: failure message %q, want %q", res.Scenario, c.Failure.Message, res.Detail)
+		}
+	}
+}
+
+func TestWriteUnknownFormat(t *testing.T) {
+	var out bytes.Buffer
+	err := check.Write(&out, sampleReport(), "yaml", false)
+	if err == nil || !strings.Contains(err.Error(), `"yaml"`) {
+		t.Errorf("Write with format yaml: error %v, want one naming it", err)
+	}
+	if out.Len() != 0 {
+		t.Errorf("Write with an unknown format wrote %q", out.String())
+	}
+}
+
+func TestReportOK(t *testing.T) {
+	pass := check.Result{Scenario: "valid-json", Verdict: check.Pass}
+	fail := check.Result{Scenario: "wrong-secret", Verdict: check.Fail}
+	tests := []struct {
+		name    string
+		results []check.Result
+		ok      bool
+		failed  []string
+	}{
+		{name: "empty", failed: []string{}},
+		{name: "all passed", results: []check.Result{pass, pass}, ok: true, failed: []string{}},
+		{name: "one failed", results: []check.Result{pass, fail}, failed: []string{"wrong-secret"}},
+		{name: "no verdict", results: []check.Result{{Scenario: "ping"}}, failed: []string{"ping"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := check.Report{Results: tt.results}
+			if r.OK() != tt.ok {
+				t.Errorf("OK() = %v, want %v", r.OK(), tt.ok)
+			}
+			if got := failedNames(r); !reflect.DeepEqual(got, tt.failed) {
+				t.Errorf("Failed() names %v, want %v", got, tt.failed)
+			}
+		})
+	}
+}

@@ -1,0 +1,681 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hooklab/hooklab/check"
+	"github.com/hooklab/hooklab/receiver"
+)
+
+// checkSecret is the secret of the receivers check runs against here. It
+// is distinctive, so that a test can tell when any output contains it.
+const checkSecret = "check-test-Secret-9d41f0c7be2a6358e1f4"
+
+// seededRandom is randomness that never runs out and is the same on every
+// run: check draws a delivery id per scenario from it, demo its secret too.
+// A world's default randomness is 32 bytes, enough for one secret only.
+func seededRandom(seed string) io.Reader {
+	return rand.NewChaCha8(sha256.Sum256([]byte("hooklab check test " + seed)))
+}
+
+// runCheckCommand runs `hooklab check` with args to the end, with
+// randomness of its own unless w has some.
+func runCheckCommand(tb testing.TB, w world, args ...string) result {
+	tb.Helper()
+	if w.random == nil {
+		w.random = seededRandom(tb.Name())
+	}
+	return runHooklab(tb, w, append([]string{"check"}, args...)...)
+}
+
+// checkRow is one row of check's table.
+type checkRow struct {
+	scenario, expect, got, verdict, reason string
+}
+
+// mustCheckTable returns the rows of check's table in out, and the line
+// that follows the table, which must be the last line of out. Colour is
+// removed first; columns are found by the header's titles.
+func mustCheckTable(tb testing.TB, out string) (rows []checkRow, last string) {
+	tb.Helper()
+	lines := strings.Split(ansiEscape.ReplaceAllString(out, ""), "\n")
+	head := slices.IndexFunc(lines, func(l string) bool {
+		return strings.HasPrefix(l, "SCENARIO ") && strings.Contains(l, " VERDICT ")
+	})
+	if head < 0 {
+		tb.Fatalf("no table in the output:\n%s", out)
+	}
+	col := func(title string) int {
+		i := strings.Index(lines[head], title)
+		if i < 0 {
+			tb.Fatalf("the table's header has no %s: %q", title, lines[head])
+		}
+		return i
+	}
+	sent, expect, got, verdict, reason := col("SENT"), col("EXPECT"), col("GOT"), col("VERDICT"), col("REASON")
+	i := head + 1
+	for ; i < len(lines) && lines[i] != ""; i++ {
+		l := lines[i]
+		if len(l) < reason {
+			l += strings.Repeat(" ", reason-len(l)) // no reason
+		}
+		rows = append(rows, checkRow{
+			scenario: strings.TrimSpace(l[:sent]),
+			expect:   strings.TrimSpace(l[expect:got]),
+			got:      strings.TrimSpace(l[got:verdict]),
+			verdict:  strings.TrimSpace(l[verdict:reason]),
+			reason:   strings.TrimSpace(l[reason:]),
+		})
+	}
+	// A blank line, the verdict line, and nothing after it.
+	if i+2 >= len(lines) || lines[i+2] != "" || i+3 != len(lines) {
+		tb.Fatalf("the table is not followed by a blank line and one last line:\n%s", out)
+	}
+	return rows, lines[i+1]
+}
+
+// scenarioNames returns the scenarios of rows, in order.
+func scenarioNames(rows []checkRow) []string {
+	var names []string
+	for _, r := range rows {
+		names = append(names, r.scenario)
+	}
+	return names
+}
+
+// failedLine is the last line of a table in which the scenarios failed
+// failed, of total.
+func failedLine(failed []string, total int) string {
+	return "✗ " + strconv.Itoa(len(failed)) + " of " + strconv.Itoa(total) + " scenarios failed: " + strings.Join(failed, ", ")
+}
+
+// checkTableVerdicts checks that rows are the scenarios want, in order, and
+// that exactly those in failed failed.
+func checkTableVerdicts(tb testing.TB, rows []checkRow, want, failed []string) {
+	tb.Helper()
+	if got := scenarioNames(rows); !slices.Equal(got, want) {
+		tb.Errorf("the table's scenarios are\n%q\nwant\n%q", got, want)
+	}
+	for _, r := range rows {
+		wantVerdict := "pass"
+		if slices.Contains(failed, r.scenario) {
+			wantVerdict = "FAIL"
+		}
+		if r.verdict != wantVerdict {
+			tb.Errorf("%s: verdict %q (expect %s, got %s, %s), want %q", r.scenario, r.verdict, r.expect, r.got, r.reason, wantVerdict)
+		}
+	}
+}
+
+// checkReport is check's JSON report, as a script reads it.
+type checkReport struct {
+	URL     string `json:"url"`
+	OK      bool   `json:"ok"`
+	Passed  int    `json:"passed"`
+	Failed  int    `json:"failed"`
+	Results []struct {
+		Scenario   string   `json:"scenario"`
+		Sent       string   `json:"sent"`
+		Expect     []int    `json:"expect"`
+		Status     int      `json:"status"`
+		Reason     string   `json:"reason"`
+		Verdict    string   `json:"verdict"`
+		Detail     string   `json:"detail"`
+		DurationMS *float64 `json:"duration_ms"`
+	} `json:"results"`
+}
+
+// mustCheckReport checks that out is exactly one JSON object, and returns
+// it.
+func mustCheckReport(tb testing.TB, out string) checkReport {
+	tb.Helper()
+	dec := json.NewDecoder(strings.NewReader(out))
+	var r checkReport
+	if err := dec.Decode(&r); err != nil {
+		tb.Fatalf("stdout is not a JSON object: %v\n%s", err, out)
+	}
+	if err := dec.Decode(new(json.RawMessage)); !errors.Is(err, io.EOF) {
+		tb.Fatalf("stdout holds more than one JSON value (%v):\n%s", err, out)
+	}
+	return r
+}
+
+// failedScenarios returns the scenarios the report says failed.
+func (r checkReport) failedScenarios() []string {
+	var names []string
+	for _, res := range r.Results {
+		if res.Verdict != string(check.Pass) {
+			names = append(names, res.Scenario)
+		}
+	}
+	return names
+}
+
+// junitReport is the JUnit XML that CI systems read.
+type junitReport struct {
+	XMLName  xml.Name `xml:"testsuites"`
+	Tests    int      `xml:"tests,attr"`
+	Failures int      `xml:"failures,attr"`
+	Suites   []struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+		Cases    []struct {
+			Name    string `xml:"name,attr"`
+			Failure *struct {
+				Message string `xml:"message,attr"`
+			} `xml:"failure"`
+		} `xml:"testcase"`
+	} `xml:"testsuite"`
+}
+
+// mustJUnit parses out as a JUnit report with one suite.
+func mustJUnit(tb testing.TB, out string) junitReport {
+	tb.Helper()
+	if !strings.HasPrefix(out, "<?xml ") {
+		tb.Errorf("the JUnit output does not start with an XML declaration:\n%s", out)
+	}
+	var r junitReport
+	if err := xml.Unmarshal([]byte(out), &r); err != nil {
+		tb.Fatalf("the JUnit output does not parse: %v\n%s", err, out)
+	}
+	if len(r.Suites) != 1 {
+		tb.Fatalf("%d test suites, want 1:\n%s", len(r.Suites), out)
+	}
+	return r
+}
+
+// checkJUnit checks that r has one case per scenario in want, and that
+// exactly those in failed have a failure, counted in both elements.
+func checkJUnit(tb testing.TB, r junitReport, want, failed []string) {
+	tb.Helper()
+	s := r.Suites[0]
+	if r.Tests != len(want) || s.Tests != len(want) || r.Failures != len(failed) || s.Failures != len(failed) {
+		tb.Errorf("tests=%d/%d failures=%d/%d (testsuites/testsuite), want tests=%d failures=%d",
+			r.Tests, s.Tests, r.Failures, s.Failures, len(want), len(failed))
+	}
+	var names, failures []string
+	for _, c := range s.Cases {
+		names = append(names, c.Name)
+		if c.Failure != nil {
+			failures = append(failures, c.Name)
+			if c.Failure.Message == "" {
+				tb.Errorf("%s: the failure has no message", c.Name)
+			}
+		}
+	}
+	if !slices.Equal(names, want) {
+		tb.Errorf("test cases\n%q\nwant\n%q", names, want)
+	}
+	if !slices.Equal(failures, failed) {
+		tb.Errorf("failed test cases %q, want %q", failures, failed)
+	}
+}
+
+// inPackageDir is a world whose working directory is the package's, where
+// go test starts and checkGolden finds the golden files, even in a test
+// that has already moved to a temporary one. Runs in it name --env-file
+// os.DevNull, so that no .env there is read.
+var inPackageDir = world{dir: func() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		panic(err)
+	}
+	return dir
+}()}
+
+// loopbackPort matches a loopback address's port, which changes from run to
+// run.
+var loopbackPort = regexp.MustCompile(`127\.0\.0\.1:\d+`)
+
+// withoutPorts makes out comparable with a golden file.
+func withoutPorts(out string) []byte {
+	return []byte(loopbackPort.ReplaceAllString(out, "127.0.0.1:PORT"))
+}
+
+// mustAnswer200 starts a broken receiver: it answers 200 to anything,
+// without looking at the method, the length, the signature or the body. It
+// returns its webhook URL; the test's cleanup stops it.
+func mustAnswer200(tb testing.TB) string {
+	tb.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		io.WriteString(w, "thanks\n")
+	}))
+	tb.Cleanup(srv.Close)
+	return srv.URL + receiver.DefaultPath
+}
+
+// mustPythonReceiver starts testdata/receiver.py, a correct receiver that
+// hooklab did not write, with secret and a body size limit of maxBody
+// bytes, and returns its webhook URL. It skips the test when python3 is not
+// installed; the test's cleanup kills the process.
+func mustPythonReceiver(tb testing.TB, secret string, maxBody int64) string {
+	tb.Helper()
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		tb.Skip("python3 is not installed")
+	}
+	script, err := filepath.Abs(filepath.Join("testdata", "receiver.py"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cmd := exec.Command(python, script)
+	cmd.Env = append(os.Environ(), envSecret+"="+secret, "RECEIVER_MAX_BODY="+strconv.FormatInt(maxBody, 10))
+	var stderr bytes.Buffer // read only once the process is gone
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		tb.Fatalf("starting %s: %v", script, err)
+	}
+	stop := sync.OnceFunc(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	tb.Cleanup(stop)
+
+	firstLine := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(stdout).ReadString('\n')
+		firstLine <- line
+	}()
+	var line string
+	select {
+	case line = <-firstLine:
+	case <-time.After(failsafe):
+	}
+	port, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil || port <= 0 {
+		stop()
+		tb.Fatalf("receiver.py printed %q, not its port\nstderr:\n%s", line, stderr.String())
+	}
+	return "http://127.0.0.1:" + strconv.Itoa(port) + "/webhook"
+}
+
+// TestCheckAgainstListen runs check against hooklab's own receiver, which
+// answers every scenario as check expects by default.
+func TestCheckAgainstListen(t *testing.T) {
+	p := startListen(t, world{env: map[string]string{envSecret: checkSecret}}, "listen", "--addr", "127.0.0.1:0")
+	all := check.Names()
+
+	tests := []struct {
+		name       string
+		args       []string // after the URL and the secret
+		wantCode   int
+		wantRows   []string // the scenarios in the table, in order; all when nil
+		wantFailed []string
+		golden     string
+	}{
+		{name: "every scenario passes", golden: "check-listen.txt"},
+		{name: "only two", args: []string{"--only", "valid-json,ping"}, wantRows: []string{"valid-json", "ping"}},
+		{name: "only repeated, in run order", args: []string{"--only", "ping", "--only", "valid-json"}, wantRows: []string{"valid-json", "ping"}},
+		{name: "skip one", args: []string{"--skip", "chunked"},
+			wantRows: slices.DeleteFunc(slices.Clone(all), func(n string) bool { return n == "chunked" })},
+		{name: "expect another status", args: []string{"--expect", "wrong-secret=403"},
+			wantCode: exitError, wantFailed: []string{"wrong-secret"}},
+		{name: "expect either status", args: []string{"--expect", "wrong-secret=401,403"}},
+		{name: "expect and only", args: []string{"--expect", "wrong-secret=403", "--only", "wrong-secret,still-up"},
+			wantCode: exitError, wantRows: []string{"wrong-secret", "still-up"}, wantFailed: []string{"wrong-secret"}},
+		{name: "accept 2xx", args: []string{"--accept-2xx"}},
+		// check declares one byte over 64 KiB and sends no body; listen,
+		// whose limit is 25 MiB, waits for the body and says it is short.
+		{name: "max body smaller than the receiver's", args: []string{"--max-body", "64KiB"},
+			wantCode: exitError, wantFailed: []string{"body-too-large"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{p.webhookURL, "--secret", checkSecret, "--env-file", os.DevNull}, tt.args...)
+			got := runCheckCommand(t, inPackageDir, args...)
+			checkOutput(t, got, tt.wantCode, []string{"hooklab check " + p.webhookURL}, nil)
+			if got.stderr != "" {
+				t.Errorf("stderr is not empty: the table says it all\n%s", got.stderr)
+			}
+			checkNoSecret(t, got, checkSecret)
+			if strings.Contains(got.stdout, "\x1b[") {
+				t.Errorf("escapes in the output without a terminal:\n%q", got.stdout)
+			}
+			want := tt.wantRows
+			if want == nil {
+				want = all
+			}
+			rows, last := mustCheckTable(t, got.stdout)
+			checkTableVerdicts(t, rows, want, tt.wantFailed)
+			wantLast := "✓ all " + strconv.Itoa(len(want)) + " scenarios passed"
+			if len(tt.wantFailed) > 0 {
+				wantLast = failedLine(tt.wantFailed, len(want))
+			}
+			if last != wantLast {
+				t.Errorf("last line %q, want %q", last, wantLast)
+			}
+			if tt.golden != "" {
+				checkGolden(t, tt.golden, withoutPorts(got.stdout))
+			}
+		})
+	}
+
+	t.Run("json", func(t *testing.T) {
+		got := runCheckCommand(t, world{}, p.webhookURL, "--secret", checkSecret, "--format", "json", "--color", "always")
+		checkOutput(t, got, exitOK, nil, nil)
+		checkNoSecret(t, got, checkSecret)
+		r := mustCheckReport(t, got.stdout)
+		if !r.OK || r.Passed != len(all) || r.Failed != 0 || r.URL != p.webhookURL {
+			t.Errorf("ok=%v passed=%d failed=%d url=%q, want ok=true passed=%d failed=0 url=%q", r.OK, r.Passed, r.Failed, r.URL, len(all), p.webhookURL)
+		}
+		if len(r.Results) != len(all) {
+			t.Fatalf("%d results, want %d", len(r.Results), len(all))
+		}
+		for i, s := range check.Scenarios() {
+			res := r.Results[i]
+			if res.Scenario != s.Name || res.Verdict != "pass" || !slices.Contains(s.Expect, res.Status) || res.DurationMS == nil {
+				t.Errorf("result %d = %+v, want %s passed with one of %v and a duration", i, res, s.Name, s.Expect)
+			}
+		}
+		if strings.Contains(got.stdout, "\x1b[") {
+			t.Errorf("escapes in JSON:\n%q", got.stdout)
+		}
+	})
+
+	t.Run("junit", func(t *testing.T) {
+		got := runCheckCommand(t, world{}, p.webhookURL, "--secret", checkSecret, "--format", "junit")
+		checkOutput(t, got, exitOK, nil, nil)
+		checkNoSecret(t, got, checkSecret)
+		checkJUnit(t, mustJUnit(t, got.stdout), all, nil)
+	})
+
+	t.Run("url and secret from the environment", func(t *testing.T) {
+		env := map[string]string{envSecret: checkSecret, envURL: p.webhookURL}
+		got := runCheckCommand(t, world{env: env}, "--only", "ping")
+		checkOutput(t, got, exitOK, []string{"hooklab check " + p.webhookURL, "✓ all 1 scenarios passed"}, nil)
+	})
+
+	// Every scenario reached listen and got the answer the table shows:
+	// listen's summary counts every status check saw.
+	if code := p.stop(t); code != exitOK {
+		t.Errorf("listen exited with %d", code)
+	}
+	if !strings.Contains(p.stdout.String(), "411 Length Required") || !strings.Contains(p.stdout.String(), "413 Request Entity Too Large") {
+		t.Errorf("listen's summary does not count the 411 and 413 answers:\n%s", p.stdout)
+	}
+}
+
+// TestCheckBrokenReceiver runs check against a receiver that answers 200
+// to anything: every scenario that expects a refusal fails, and the report
+// names them in each format.
+func TestCheckBrokenReceiver(t *testing.T) {
+	target := mustAnswer200(t)
+	all := check.Names()
+	var failed []string
+	for _, s := range check.Scenarios() {
+		if !slices.Contains(s.Expect, http.StatusOK) {
+			failed = append(failed, s.Name)
+		}
+	}
+	for _, name := range []string{"signature-missing", "wrong-secret", "chunked", "body-too-large", "wrong-method"} {
+		if !slices.Contains(failed, name) {
+			t.Fatalf("%s is not among the scenarios a receiver that accepts anything fails: %q", name, failed)
+		}
+	}
+
+	t.Run("table", func(t *testing.T) {
+		got := runCheckCommand(t, inPackageDir, target, "--secret", checkSecret, "--env-file", os.DevNull)
+		checkOutput(t, got, exitError, nil, nil)
+		checkNoSecret(t, got, checkSecret)
+		rows, last := mustCheckTable(t, got.stdout)
+		checkTableVerdicts(t, rows, all, failed)
+		for _, r := range rows {
+			if r.got != "200" || r.reason != "thanks" {
+				t.Errorf("%s: got %q with reason %q, want 200 and the receiver's first line", r.scenario, r.got, r.reason)
+			}
+		}
+		if want := failedLine(failed, len(all)); last != want {
+			t.Errorf("last line\n%q\nwant\n%q", last, want)
+		}
+		checkGolden(t, "check-broken.txt", withoutPorts(got.stdout))
+	})
+
+	t.Run("json", func(t *testing.T) {
+		got := runCheckCommand(t, world{}, target, "--secret", checkSecret, "--format", "json")
+		checkOutput(t, got, exitError, nil, nil)
+		r := mustCheckReport(t, got.stdout)
+		if r.OK || r.Failed != len(failed) || r.Passed != len(all)-len(failed) {
+			t.Errorf("ok=%v passed=%d failed=%d, want ok=false passed=%d failed=%d", r.OK, r.Passed, r.Failed, len(all)-len(failed), len(failed))
+		}
+		if got := r.failedScenarios(); !slices.Equal(got, failed) {
+			t.Errorf("failed scenarios\n%q\nwant\n%q", got, failed)
+		}
+		for _, res := range r.Results {
+			if res.Verdict == "fail" && !strings.Contains(res.Detail, "got 200") {
+				t.Errorf("%s: detail %q does not say what came back", res.Scenario, res.Detail)
+			}
+		}
+	})
+
+	t.Run("junit", func(t *testing.T) {
+		got := runCheckCommand(t, inPackageDir, target, "--secret", checkSecret, "--env-file", os.DevNull, "--format", "junit")
+		checkOutput(t, got, exitError, []string{`failures="` + strconv.Itoa(len(failed)) + `"`}, nil)
+		checkJUnit(t, mustJUnit(t, got.stdout), all, failed)
+		checkGolden(t, "check-broken.xml", withoutPorts(got.stdout))
+	})
+}
+
+// TestCheckPythonReceiver runs check against a correct receiver that
+// someone else wrote, in another language: testdata/receiver.py. It needs
+// no --expect: its answers are the ones check expects by default, chunked
+// and short bodies included.
+func TestCheckPythonReceiver(t *testing.T) {
+	// A limit of its own, which check is told with --max-body.
+	const maxBody = 1 << 20
+	target := mustPythonReceiver(t, checkSecret, maxBody)
+	all := check.Names()
+
+	t.Run("every scenario passes", func(t *testing.T) {
+		got := runCheckCommand(t, world{}, target, "--secret", checkSecret, "--max-body", "1MiB")
+		checkOutput(t, got, exitOK, nil, nil)
+		checkNoSecret(t, got, checkSecret)
+		rows, last := mustCheckTable(t, got.stdout)
+		checkTableVerdicts(t, rows, all, nil)
+		if want := "✓ all " + strconv.Itoa(len(all)) + " scenarios passed"; last != want {
+			t.Errorf("last line %q, want %q", last, want)
+		}
+	})
+
+	// With another secret than the receiver's, every validly signed
+	// delivery gets 401; what is refused before the signature is checked
+	// (method, length, size, a short body) and what expects 401 anyway
+	// still pass.
+	t.Run("another secret", func(t *testing.T) {
+		failed := []string{"valid-json", "valid-form", "ping", "unknown-event", "both-signatures",
+			"invalid-json", "empty-body", "event-missing", "wrong-content-type", "form-without-payload", "still-up"}
+		got := runCheckCommand(t, world{}, target, "--secret", otherSecret, "--max-body", "1MiB")
+		checkOutput(t, got, exitError, nil, nil)
+		rows, last := mustCheckTable(t, got.stdout)
+		checkTableVerdicts(t, rows, all, failed)
+		if want := failedLine(failed, len(all)); last != want {
+			t.Errorf("last line\n%q\nwant\n%q", last, want)
+		}
+	})
+}
+
+// TestCheckConnectionRefused runs check against a port nothing listens
+// on: every scenario fails, and says why.
+func TestCheckConnectionRefused(t *testing.T) {
+	got := runCheckCommand(t, world{}, mustClosedURL(t), "--secret", checkSecret)
+	checkOutput(t, got, exitError, nil, nil)
+	all := check.Names()
+	rows, last := mustCheckTable(t, got.stdout)
+	checkTableVerdicts(t, rows, all, all)
+	for _, r := range rows {
+		if r.got != "-" || !strings.Contains(r.reason, "connection refused") {
+			t.Errorf("%s: got %q, reason %q; want no status and connection refused", r.scenario, r.got, r.reason)
+		}
+	}
+	if want := failedLine(all, len(all)); last != want {
+		t.Errorf("last line\n%q\nwant\n%q", last, want)
+	}
+}
+
+func TestCheckUsageErrors(t *testing.T) {
+	// A URL nothing listens on: were a case not refused as bad usage, its
+	// scenarios would fail at once with exit 1, not hang.
+	closed := mustClosedURL(t)
+	tests := []struct {
+		name       string
+		args       []string // after "check"
+		env        map[string]string
+		wantStderr []string
+	}{
+		{name: "unknown format", args: []string{closed, "--secret", checkSecret, "--format", "xml"},
+			wantStderr: []string{"--format must be table, json or junit", `"xml"`}},
+		{name: "unknown colour mode", args: []string{closed, "--secret", checkSecret, "--color", "sometimes"},
+			wantStderr: []string{"--color", `"sometimes"`}},
+		{name: "expect without a status", args: []string{closed, "--secret", checkSecret, "--expect", "bad"},
+			wantStderr: []string{"--expect must be SCENARIO=CODE", `"bad"`}},
+		{name: "expect names no scenario", args: []string{closed, "--secret", checkSecret, "--expect", "nosuch=401"},
+			wantStderr: []string{`--expect names no scenario "nosuch"`, "wrong-secret"}},
+		{name: "expect a status that is not one", args: []string{closed, "--secret", checkSecret, "--expect", "wrong-secret=4o3"},
+			wantStderr: []string{"--expect wrong-secret", `"4o3" is not an HTTP status`}},
+		{name: "only names no scenario", args: []string{closed, "--secret", checkSecret, "--only", "nosuch"},
+			wantStderr: []string{`--only names no scenario "nosuch"`, "valid-json"}},
+		{name: "skip names no scenario", args: []string{closed, "--secret", checkSecret, "--skip", "valid-json,nosuch"},
+			wantStderr: []string{`--skip names no scenario "nosuch"`}},
+		{name: "only and skip leave nothing", args: []string{closed, "--secret", checkSecret, "--only", "valid-json", "--skip", "valid-json"},
+			wantStderr: []string{"leave no scenario to run"}},
+		{name: "zero max body", args: []string{closed, "--secret", checkSecret, "--max-body", "0"},
+			wantStderr: []string{"--max-body", `"0"`}},
+		{name: "zero timeout", args: []string{closed, "--secret", checkSecret, "--timeout", "0"},
+			wantStderr: []string{"--timeout must be positive"}},
+		{name: "negative timeout", args: []string{closed, "--secret", checkSecret, "--timeout", "-1s"},
+			wantStderr: []string{"--timeout must be positive"}},
+		{name: "two URLs", args: []string{closed, closed, "--secret", checkSecret},
+			wantStderr: []string{"check takes one URL"}},
+		{name: "no secret", args: []string{closed},
+			wantStderr: []string{"no secret to sign with", "--secret-file", envSecret, "the receiver's"}},
+		{name: "secret and secret file", args: []string{closed, "--secret", checkSecret, "--secret-file", "secret.txt"},
+			wantStderr: []string{"--secret and --secret-file"}},
+		{name: "not an http URL", args: []string{"ftp://x", "--secret", checkSecret},
+			wantStderr: []string{"the URL must be an http or https URL", `"ftp://x"`}},
+		{name: "URL without a host", args: []string{"http:///webhook", "--secret", checkSecret},
+			wantStderr: []string{"the URL must be an http or https URL", `"http:///webhook"`}},
+		{name: "bad URL from the environment", args: []string{"--secret", checkSecret}, env: map[string]string{envURL: "localhost:8080"},
+			wantStderr: []string{"the URL must be an http or https URL", `"localhost:8080"`}},
+		{name: "URL with a password", args: []string{"http://user:hunter2@127.0.0.1:1/webhook", "--secret", checkSecret},
+			wantStderr: []string{"the URL must not hold a user or password"}},
+		{name: "unknown flag", args: []string{closed, "--secret", checkSecret, "--frobnicate"},
+			wantStderr: []string{"frobnicate"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := runCheckCommand(t, world{env: tt.env}, tt.args...)
+			checkOutput(t, got, exitUsage, nil, tt.wantStderr)
+			if got.stdout != "" {
+				t.Errorf("stdout is not empty:\n%s", got.stdout)
+			}
+			if !strings.HasPrefix(got.stderr, "hooklab: ") || strings.Count(got.stderr, "\n") != 1 {
+				t.Errorf("stderr is not one line starting with hooklab: %q", got.stderr)
+			}
+			checkNoSecret(t, got, checkSecret, "hunter2")
+		})
+	}
+}
+
+func TestCheckList(t *testing.T) {
+	// --list reads no files.
+	got := runCheckCommand(t, inPackageDir, "--list")
+	checkOutput(t, got, exitOK, nil, nil)
+	if got.stderr != "" {
+		t.Errorf("stderr is not empty:\n%s", got.stderr)
+	}
+	lines := strings.Split(strings.TrimSuffix(got.stdout, "\n"), "\n")
+	if fields := strings.Fields(lines[0]); !slices.Equal(fields, []string{"SCENARIO", "EXPECT", "SENT"}) {
+		t.Fatalf("header = %q, want SCENARIO EXPECT SENT", lines[0])
+	}
+	sent := strings.Index(lines[0], "SENT")
+	all := check.Scenarios()
+	if len(lines) != len(all)+1 {
+		t.Fatalf("%d rows, want one per scenario (%d):\n%s", len(lines)-1, len(all), got.stdout)
+	}
+	for i, s := range all {
+		line := lines[i+1]
+		var codes []string
+		for _, c := range s.Expect {
+			codes = append(codes, strconv.Itoa(c))
+		}
+		fields := strings.Fields(line)
+		if len(fields) < 2 || fields[0] != s.Name || fields[1] != strings.Join(codes, ",") || len(line) < sent || line[sent:] != s.Sent {
+			t.Errorf("row %d = %q, want %s %s %s", i+1, line, s.Name, strings.Join(codes, ","), s.Sent)
+		}
+	}
+	checkGolden(t, "check-list.txt", []byte(got.stdout))
+}
+
+func TestHelpShowsCheckAndDemo(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		wantStdout []string
+	}{
+		{name: "hooklab", args: []string{"--help"},
+			wantStdout: []string{"COMMANDS:", "check ", "run the conformance scenarios", "demo ", "a one-command tour", "hooklab demo"}},
+		{name: "check", args: []string{"check", "--help"},
+			wantStdout: []string{"hooklab check [URL]", "Examples:", "hooklab check http://127.0.0.1:3000/github/webhook --secret-file secret.txt",
+				"--expect", "--accept-2xx", "--only", "--skip", "--max-body", "--format", "--timeout", "--list"}},
+		{name: "demo", args: []string{"demo", "--help"},
+			wantStdout: []string{"hooklab demo [--color", "Example:", "go run ./cmd/hooklab demo"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := runHooklab(t, world{}, tt.args...)
+			checkOutput(t, got, exitOK, tt.wantStdout, nil)
+			if got.stderr != "" {
+				t.Errorf("stderr is not empty:\n%s", got.stderr)
+			}
+		})
+	}
+}
+
+// TestSliceFlagsKeepCommas: urfave/cli splits slice flag values at commas
+// unless told not to, which cut check's --expect SCENARIO=401,403 in two
+// and send's --header value in two at any comma. Each flag now splits its
+// own values where commas separate items.
+func TestSliceFlagsKeepCommas(t *testing.T) {
+	headers := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case headers <- r.Header.Get("X-Tags"):
+		default:
+		}
+	}))
+	defer srv.Close()
+
+	got := runHooklab(t, world{env: map[string]string{envSecret: checkSecret}, random: seededRandom(t.Name())},
+		"send", "ping", "--url", srv.URL+receiver.DefaultPath, "-H", "X-Tags: a, b", "--expect", "200,204")
+	checkOutput(t, got, exitOK, nil, nil)
+	select {
+	case h := <-headers:
+		if h != "a, b" {
+			t.Errorf("X-Tags arrived as %q, want %q", h, "a, b")
+		}
+	default:
+		t.Fatalf("the delivery did not arrive\nstdout:\n%s\nstderr:\n%s", got.stdout, got.stderr)
+	}
+}
