@@ -1,0 +1,237 @@
+package signing
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ErrTimestamp means a timestamped scheme's timestamp is further from the
+// receiver's clock than the tolerance, in either direction: a replayed or
+// stale delivery, or a sender whose clock is off.
+var ErrTimestamp = errors.New("timestamp out of range")
+
+// DefaultTolerance is how far a timestamp may be from now, either way,
+// unless told otherwise: what Stripe, Slack and Standard Webhooks use.
+const DefaultTolerance = 5 * time.Minute
+
+// Provider names, as on the command line.
+const (
+	ProviderGitHub   = "github"
+	ProviderStripe   = "stripe"
+	ProviderStandard = "standard"
+	ProviderSlack    = "slack"
+	ProviderShopify  = "shopify"
+	ProviderGitLab   = "gitlab"
+	ProviderGitea    = "gitea"
+)
+
+// Providers returns the provider names New accepts, GitHub first.
+func Providers() []string {
+	return []string{ProviderGitHub, ProviderStripe, ProviderStandard, ProviderSlack, ProviderShopify, ProviderGitLab, ProviderGitea}
+}
+
+// Options tune a scheme. The zero value checks no timestamps.
+type Options struct {
+	// Tolerance is how far a timestamp may be from the receiver's clock,
+	// either way, for the timestamped schemes (stripe, standard, slack).
+	// Zero turns the check off, for replaying old captures.
+	Tolerance time.Duration
+	// SignWithAll makes Sign put one signature per secret in the header,
+	// for the schemes whose header holds a list (stripe, standard).
+	SignWithAll bool
+}
+
+// New returns the named provider's scheme with secrets (the first signs;
+// any verifies). It fails with ErrNoSecret when there is no secret or one
+// is empty, and with a clear error for a secret the scheme cannot use.
+func New(provider string, secrets []string, opts Options) (Scheme, error) {
+	if len(secrets) == 0 {
+		return nil, ErrNoSecret
+	}
+	for _, s := range secrets {
+		if s == "" {
+			return nil, ErrNoSecret
+		}
+	}
+	switch provider {
+	case ProviderGitHub:
+		return NewGitHub(secrets...)
+	case ProviderGitea:
+		return &plainMAC{name: provider, header: "X-Gitea-Signature", enc: hexEncoding{}, keys: rawKeys(secrets)}, nil
+	case ProviderShopify:
+		return &plainMAC{name: provider, header: "X-Shopify-Hmac-Sha256", enc: base64.StdEncoding, keys: rawKeys(secrets)}, nil
+	case ProviderStripe:
+		return &stripe{keys: rawKeys(secrets), opts: opts}, nil
+	case ProviderSlack:
+		return &slack{keys: rawKeys(secrets), opts: opts}, nil
+	case ProviderStandard:
+		keys := make([]*keyedMAC, len(secrets))
+		for i, s := range secrets {
+			key, err := StandardKey(s)
+			if err != nil {
+				return nil, err
+			}
+			keys[i] = newKeyedMAC(sha256.New, key)
+		}
+		return &standard{keys: keys, opts: opts}, nil
+	case ProviderGitLab:
+		return &gitlab{tokens: append([]string(nil), secrets...)}, nil
+	}
+	return nil, fmt.Errorf("unknown provider %q; the providers are %s", provider, strings.Join(Providers(), ", "))
+}
+
+// rawKeys keys HMAC-SHA256 with each secret's bytes as they are written.
+func rawKeys(secrets []string) []*keyedMAC {
+	keys := make([]*keyedMAC, len(secrets))
+	for i, s := range secrets {
+		keys[i] = newKeyedMAC(sha256.New, []byte(s))
+	}
+	return keys
+}
+
+// StandardKey returns the HMAC key of a Standard Webhooks secret: the
+// base64 after "whsec_" (or the whole secret without the prefix), decoded.
+// A secret that does not decode, or decodes to fewer than 24 bytes, is an
+// error: it would otherwise become a short or wrong key without a word.
+func StandardKey(secret string) ([]byte, error) {
+	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
+	if err != nil {
+		return nil, errors.New("a Standard Webhooks secret is whsec_ followed by base64; this one does not decode (hooklab secret --provider standard makes one)")
+	}
+	if len(key) < 24 {
+		return nil, fmt.Errorf("a Standard Webhooks secret must decode to at least 24 bytes; this one decodes to %d (hooklab secret --provider standard makes one)", len(key))
+	}
+	return key, nil
+}
+
+// encoding is how a MAC is written in a header: hex or base64.
+type encoding interface {
+	EncodeToString([]byte) string
+	DecodeString(string) ([]byte, error)
+}
+
+type hexEncoding struct{}
+
+func (hexEncoding) EncodeToString(b []byte) string { return hex.EncodeToString(b) }
+
+func (hexEncoding) DecodeString(s string) ([]byte, error) { return hex.DecodeString(s) }
+
+// describe says what a MAC in enc looks like, for error messages.
+func describe(enc encoding, prefix string) string {
+	what := "64 hex digits"
+	if _, isHex := enc.(hexEncoding); !isHex {
+		what = "the base64 of 32 bytes"
+	}
+	if prefix == "" {
+		return what
+	}
+	return fmt.Sprintf("%q followed by %s", prefix, what)
+}
+
+// decodeMAC decodes one encoded HMAC-SHA256 after prefix. Its errors wrap
+// ErrMalformed and never echo the value.
+func decodeMAC(header, value, prefix string, enc encoding) ([]byte, error) {
+	malformed := func(problem string) error {
+		return &Error{Kind: ErrMalformed, Header: header, Detail: problem + "; want " + describe(enc, prefix)}
+	}
+	if strings.TrimSpace(value) == "" {
+		return nil, malformed("the value is empty")
+	}
+	if !strings.HasPrefix(value, prefix) {
+		return nil, malformed(fmt.Sprintf("the value does not start with %q", prefix))
+	}
+	mac, err := enc.DecodeString(value[len(prefix):])
+	switch {
+	case err != nil:
+		return nil, malformed("the value does not decode")
+	case len(mac) != sha256.Size:
+		return nil, malformed(fmt.Sprintf("the value decodes to %d bytes, not 32", len(mac)))
+	}
+	return mac, nil
+}
+
+// single returns the one value of header, or ErrMissing, or ErrMalformed
+// when it was sent more than once.
+func single(h http.Header, header string) (string, error) {
+	values := h.Values(header)
+	switch len(values) {
+	case 0:
+		return "", &Error{Kind: ErrMissing, Header: header, Detail: "the header is missing"}
+	case 1:
+		return values[0], nil
+	}
+	return "", &Error{Kind: ErrMalformed, Header: header, Detail: "the header was sent more than once; send it exactly once"}
+}
+
+// parseTimestamp reads a Unix timestamp in seconds and checks it against
+// now within tolerance (none when tolerance is 0).
+func parseTimestamp(header, value string, now time.Time, tolerance time.Duration) (int64, error) {
+	ts, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
+	if err != nil || ts < 0 {
+		return 0, &Error{Kind: ErrMalformed, Header: header, Detail: "the timestamp is not a whole number of seconds since 1970"}
+	}
+	if tolerance <= 0 {
+		return ts, nil
+	}
+	age := now.Sub(time.Unix(ts, 0))
+	switch {
+	case age > tolerance:
+		return 0, &Error{Kind: ErrTimestamp, Header: header, Detail: fmt.Sprintf(
+			"the timestamp is %s old, more than the tolerance of %s: a replay, or the sender's clock is off (--tolerance 0 accepts old captures)",
+			age.Round(time.Second), tolerance)}
+	case -age > tolerance:
+		return 0, &Error{Kind: ErrTimestamp, Header: header, Detail: fmt.Sprintf(
+			"the timestamp is %s in the future, more than the tolerance of %s: the sender's clock is off",
+			(-age).Round(time.Second), tolerance)}
+	}
+	return ts, nil
+}
+
+// signAll returns the MAC of parts under the first key, or under every key
+// when all is set.
+func signAll(keys []*keyedMAC, all bool, parts ...[]byte) [][]byte {
+	if !all {
+		keys = keys[:1]
+	}
+	macs := make([][]byte, len(keys))
+	for i, k := range keys {
+		macs[i] = k.sum(parts...)
+	}
+	return macs
+}
+
+// plainMAC is a scheme whose one header holds the encoded HMAC-SHA256 of
+// the raw body and nothing else: Gitea (hex) and Shopify (base64).
+type plainMAC struct {
+	name, header string
+	enc          encoding
+	keys         []*keyedMAC
+}
+
+func (s *plainMAC) Name() string            { return s.name }
+func (s *plainMAC) SignatureHeader() string { return s.header }
+
+func (s *plainMAC) Sign(m Message) (http.Header, error) {
+	h := http.Header{}
+	h.Set(s.header, s.enc.EncodeToString(s.keys[0].sum(m.Body)))
+	return h, nil
+}
+
+func (s *plainMAC) Begin(h http.Header, _ time.Time) (Verifier, error) {
+	value, err := single(h, s.header)
+	if err != nil {
+		return nil, err
+	}
+	mac, err := decodeMAC(s.header, value, "", s.enc)
+	if err != nil {
+		return nil, err
+	}
+	return newMACVerifier(s.keys, s.header, [][]byte{mac}, nil), nil
+}

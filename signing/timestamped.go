@@ -1,0 +1,245 @@
+package signing
+
+import (
+	"crypto/hmac"
+	"encoding/base64"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Header names of the timestamped schemes.
+const (
+	StripeSignatureHeader = "Stripe-Signature"
+
+	StandardIDHeader        = "webhook-id"
+	StandardTimestampHeader = "webhook-timestamp"
+	StandardSignatureHeader = "webhook-signature"
+	// Svix sends the same scheme under svix-* names.
+	SvixIDHeader        = "svix-id"
+	SvixTimestampHeader = "svix-timestamp"
+	SvixSignatureHeader = "svix-signature"
+
+	SlackSignatureHeader = "X-Slack-Signature"
+	SlackTimestampHeader = "X-Slack-Request-Timestamp"
+)
+
+// stripe is Stripe's scheme: Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256
+// of "<t>.<body>">[,v1=...]. The whole whsec_ secret is the key. Any v1
+// that matches passes; v0 and unknown keys are ignored.
+type stripe struct {
+	keys []*keyedMAC
+	opts Options
+}
+
+func (s *stripe) Name() string            { return ProviderStripe }
+func (s *stripe) SignatureHeader() string { return StripeSignatureHeader }
+
+func (s *stripe) Sign(m Message) (http.Header, error) {
+	t := strconv.FormatInt(m.Time.Unix(), 10)
+	parts := []string{"t=" + t}
+	for _, mac := range signAll(s.keys, s.opts.SignWithAll, []byte(t), []byte("."), m.Body) {
+		parts = append(parts, "v1="+hexEncoding{}.EncodeToString(mac))
+	}
+	h := http.Header{}
+	h.Set(StripeSignatureHeader, strings.Join(parts, ","))
+	return h, nil
+}
+
+func (s *stripe) Begin(h http.Header, now time.Time) (Verifier, error) {
+	value, err := single(h, StripeSignatureHeader)
+	if err != nil {
+		return nil, err
+	}
+	malformed := func(detail string) error {
+		return &Error{Kind: ErrMalformed, Header: StripeSignatureHeader, Detail: detail + `; want "t=<unix time>,v1=<64 hex digits>"`}
+	}
+	var t string
+	var candidates [][]byte
+	sawV1 := false
+	for _, item := range strings.Split(value, ",") {
+		key, val, ok := strings.Cut(strings.TrimSpace(item), "=")
+		if !ok {
+			continue
+		}
+		switch key {
+		case "t":
+			t = val
+		case "v1":
+			sawV1 = true
+			if mac, err := (hexEncoding{}).DecodeString(val); err == nil && len(mac) == 32 {
+				candidates = append(candidates, mac)
+			}
+		}
+	}
+	switch {
+	case t == "":
+		return nil, malformed("there is no t= timestamp")
+	case !sawV1:
+		return nil, malformed("there is no v1= signature (v0 and other versions are not accepted)")
+	case len(candidates) == 0:
+		return nil, malformed("no v1= signature is 64 hex digits")
+	}
+	if _, err := parseTimestamp(StripeSignatureHeader, t, now, s.opts.Tolerance); err != nil {
+		return nil, err
+	}
+	return newMACVerifier(s.keys, StripeSignatureHeader, candidates, []byte(t+".")), nil
+}
+
+// standard is Standard Webhooks (and Svix): webhook-id, webhook-timestamp
+// and webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">,
+// space-separated for several. The key is the secret's base64 after whsec_,
+// decoded. svix-* names are read when the webhook-* ones are absent.
+type standard struct {
+	keys []*keyedMAC
+	opts Options
+}
+
+func (s *standard) Name() string            { return ProviderStandard }
+func (s *standard) SignatureHeader() string { return StandardSignatureHeader }
+
+func (s *standard) Sign(m Message) (http.Header, error) {
+	t := strconv.FormatInt(m.Time.Unix(), 10)
+	var sigs []string
+	for _, mac := range signAll(s.keys, s.opts.SignWithAll, []byte(m.ID), []byte("."), []byte(t), []byte("."), m.Body) {
+		sigs = append(sigs, "v1,"+base64.StdEncoding.EncodeToString(mac))
+	}
+	h := http.Header{}
+	h.Set(StandardIDHeader, m.ID)
+	h.Set(StandardTimestampHeader, t)
+	h.Set(StandardSignatureHeader, strings.Join(sigs, " "))
+	return h, nil
+}
+
+func (s *standard) Begin(h http.Header, now time.Time) (Verifier, error) {
+	idName, tsName, sigName := StandardIDHeader, StandardTimestampHeader, StandardSignatureHeader
+	if len(h.Values(sigName)) == 0 && len(h.Values(SvixSignatureHeader)) > 0 {
+		idName, tsName, sigName = SvixIDHeader, SvixTimestampHeader, SvixSignatureHeader
+	}
+	value, err := single(h, sigName)
+	if err != nil {
+		return nil, err
+	}
+	id, err := single(h, idName)
+	if err != nil {
+		return nil, err
+	}
+	tsValue, err := single(h, tsName)
+	if err != nil {
+		return nil, err
+	}
+	var candidates [][]byte
+	sawV1 := false
+	for _, item := range strings.Fields(value) {
+		version, sig, ok := strings.Cut(item, ",")
+		if !ok || version != "v1" {
+			continue
+		}
+		sawV1 = true
+		if mac, err := base64.StdEncoding.DecodeString(sig); err == nil && len(mac) == 32 {
+			candidates = append(candidates, mac)
+		}
+	}
+	if len(candidates) == 0 {
+		detail := "there is no v1, signature (other versions are not accepted)"
+		if sawV1 {
+			detail = "no v1, signature is the base64 of 32 bytes"
+		}
+		return nil, &Error{Kind: ErrMalformed, Header: sigName, Detail: detail + `; want "v1,<base64>", space-separated for several`}
+	}
+	ts, err := parseTimestamp(tsName, tsValue, now, s.opts.Tolerance)
+	if err != nil {
+		return nil, err
+	}
+	prefix := id + "." + strconv.FormatInt(ts, 10) + "."
+	return newMACVerifier(s.keys, sigName, candidates, []byte(prefix)), nil
+}
+
+// slack is Slack's scheme: X-Slack-Signature: v0=<hex HMAC-SHA256 of
+// "v0:<timestamp>:<body>"> with X-Slack-Request-Timestamp.
+type slack struct {
+	keys []*keyedMAC
+	opts Options
+}
+
+func (s *slack) Name() string            { return ProviderSlack }
+func (s *slack) SignatureHeader() string { return SlackSignatureHeader }
+
+func (s *slack) Sign(m Message) (http.Header, error) {
+	t := strconv.FormatInt(m.Time.Unix(), 10)
+	h := http.Header{}
+	h.Set(SlackTimestampHeader, t)
+	h.Set(SlackSignatureHeader, "v0="+hexEncoding{}.EncodeToString(s.keys[0].sum([]byte("v0:"+t+":"), m.Body)))
+	return h, nil
+}
+
+func (s *slack) Begin(h http.Header, now time.Time) (Verifier, error) {
+	value, err := single(h, SlackSignatureHeader)
+	if err != nil {
+		return nil, err
+	}
+	mac, err := decodeMAC(SlackSignatureHeader, value, "v0=", hexEncoding{})
+	if err != nil {
+		return nil, err
+	}
+	tsValue, err := single(h, SlackTimestampHeader)
+	if err != nil {
+		return nil, err
+	}
+	ts, err := parseTimestamp(SlackTimestampHeader, tsValue, now, s.opts.Tolerance)
+	if err != nil {
+		return nil, err
+	}
+	return newMACVerifier(s.keys, SlackSignatureHeader, [][]byte{mac}, []byte("v0:"+strconv.FormatInt(ts, 10)+":")), nil
+}
+
+// GitLabTokenHeader carries GitLab's secret token itself: no HMAC.
+const GitLabTokenHeader = "X-Gitlab-Token"
+
+// gitlab is GitLab's scheme: X-Gitlab-Token equal to the secret, compared in
+// constant time. The body is not signed.
+type gitlab struct {
+	tokens []string
+}
+
+func (g *gitlab) Name() string            { return ProviderGitLab }
+func (g *gitlab) SignatureHeader() string { return GitLabTokenHeader }
+
+// Sign returns X-Gitlab-Token: the secret itself, which is all GitLab sends.
+func (g *gitlab) Sign(Message) (http.Header, error) {
+	h := http.Header{}
+	h.Set(GitLabTokenHeader, g.tokens[0])
+	return h, nil
+}
+
+func (g *gitlab) Begin(h http.Header, _ time.Time) (Verifier, error) {
+	value, err := single(h, GitLabTokenHeader)
+	if err != nil {
+		return nil, err
+	}
+	if value == "" {
+		return nil, &Error{Kind: ErrMalformed, Header: GitLabTokenHeader, Detail: "the token is empty"}
+	}
+	ok := false
+	for _, t := range g.tokens {
+		// Every comparison runs, so the time says nothing about which matched.
+		if hmac.Equal([]byte(value), []byte(t)) {
+			ok = true
+		}
+	}
+	return tokenVerifier{ok: ok}, nil
+}
+
+// tokenVerifier carries a verdict made from the headers alone; the body is
+// not signed, so writes are ignored.
+type tokenVerifier struct{ ok bool }
+
+func (tokenVerifier) Write(p []byte) (int, error) { return len(p), nil }
+
+func (v tokenVerifier) Verify() error {
+	if !v.ok {
+		return &Error{Kind: ErrMismatch, Header: GitLabTokenHeader, Detail: "the token does not match the secret token"}
+	}
+	return nil
+}
