@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hooklab/hooklab/internal/term"
 	"github.com/hooklab/hooklab/sender"
 )
 
@@ -73,14 +74,16 @@ const (
 
 // Result is one scenario's outcome.
 type Result struct {
-	Scenario string        `json:"scenario"`
-	Sent     string        `json:"sent"`
-	Expect   []int         `json:"expect"`
-	Status   int           `json:"status,omitempty"` // 0 when nothing answered
-	Reason   string        `json:"reason,omitempty"` // the receiver's, when it gave one
-	Verdict  Verdict       `json:"verdict"`
-	Detail   string        `json:"detail,omitempty"` // why it failed, in words
-	Duration time.Duration `json:"-"`
+	Scenario string `json:"scenario"`
+	Sent     string `json:"sent"`
+	Expect   []int  `json:"expect"`
+	// Accept2xx is set when any 2xx counted as the expected 200.
+	Accept2xx bool          `json:"accept_2xx,omitempty"`
+	Status    int           `json:"status,omitempty"` // 0 when nothing answered
+	Reason    string        `json:"reason,omitempty"` // the receiver's, when it gave one
+	Verdict   Verdict       `json:"verdict"`
+	Detail    string        `json:"detail,omitempty"` // why it failed, in words
+	Duration  time.Duration `json:"-"`
 }
 
 // Report is the outcome of a run.
@@ -103,23 +106,54 @@ func (r Report) Failed() []Result {
 // OK reports whether every scenario passed.
 func (r Report) OK() bool { return len(r.Failed()) == 0 && len(r.Results) > 0 }
 
-// ParseExpect reads a --expect value, SCENARIO=CODE[,CODE...], into m.
+// ErrSelection is wrapped by every error about which scenarios to run or
+// adapt: an unknown name, or a selection that leaves nothing.
+var ErrSelection = errors.New("bad scenario selection")
+
+// unknownScenario is the error for a name that is no scenario.
+func unknownScenario(flag, name string) error {
+	return fmt.Errorf("%w: %s names no scenario %q; the scenarios are %s", ErrSelection, flag, name, strings.Join(Names(), ", "))
+}
+
+// isScenario reports whether name is a scenario's.
+func isScenario(name string) bool {
+	return slices.ContainsFunc(Scenarios(), func(s Scenario) bool { return s.Name == name })
+}
+
+// ParseExpect reads a --expect value into m: SCENARIO=CODE[,CODE...] for
+// one scenario, or STATUS=CODE[,CODE...] for every scenario whose default
+// expectation is STATUS (--expect 401=403 for a receiver that answers 403
+// to every bad signature). A later value for a scenario replaces an
+// earlier one.
 func ParseExpect(m map[string][]int, value string) error {
-	name, codes, ok := strings.Cut(value, "=")
+	name, codes, found := strings.Cut(value, "=")
 	name = strings.TrimSpace(name)
-	if !ok || name == "" || codes == "" {
-		return fmt.Errorf("--expect must be SCENARIO=CODE[,CODE...], got %q", value)
-	}
-	if !slices.ContainsFunc(Scenarios(), func(s Scenario) bool { return s.Name == name }) {
-		return fmt.Errorf("--expect names no scenario %q; the scenarios are %s", name, strings.Join(Names(), ", "))
+	if !found || name == "" || codes == "" {
+		return fmt.Errorf("%w: --expect must be SCENARIO=CODE[,CODE...] or STATUS=CODE[,CODE...], got %q", ErrSelection, value)
 	}
 	var list []int
 	for _, c := range strings.Split(codes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(c))
 		if err != nil || n < 100 || n > 599 {
-			return fmt.Errorf("--expect %s: %q is not an HTTP status", name, c)
+			return fmt.Errorf("%w: --expect %s: %q is not an HTTP status", ErrSelection, name, c)
 		}
 		list = append(list, n)
+	}
+	if from, err := strconv.Atoi(name); err == nil {
+		matched := false
+		for _, s := range Scenarios() {
+			if slices.Equal(s.Expect, []int{from}) {
+				m[s.Name] = slices.Clone(list)
+				matched = true
+			}
+		}
+		if !matched {
+			return fmt.Errorf("%w: --expect %d=...: no scenario expects %d", ErrSelection, from, from)
+		}
+		return nil
+	}
+	if !isScenario(name) {
+		return unknownScenario("--expect", name)
 	}
 	m[name] = list
 	return nil
@@ -134,32 +168,27 @@ func Names() []string {
 	return names
 }
 
-// selected returns the scenarios cfg asks for, or an error naming an
-// unknown scenario.
+// selected returns the scenarios cfg asks for, or an error wrapping
+// ErrSelection.
 func selected(cfg Config) ([]Scenario, error) {
-	all := Scenarios()
-	known := func(names []string, flag string) error {
-		for _, n := range names {
-			if !slices.ContainsFunc(all, func(s Scenario) bool { return s.Name == n }) {
-				return fmt.Errorf("%s names no scenario %q; the scenarios are %s", flag, n, strings.Join(Names(), ", "))
+	for _, names := range []struct {
+		flag string
+		list []string
+	}{{"--only", cfg.Only}, {"--skip", cfg.Skip}} {
+		for _, n := range names.list {
+			if !isScenario(n) {
+				return nil, unknownScenario(names.flag, n)
 			}
 		}
-		return nil
-	}
-	if err := known(cfg.Only, "--only"); err != nil {
-		return nil, err
-	}
-	if err := known(cfg.Skip, "--skip"); err != nil {
-		return nil, err
 	}
 	var out []Scenario
-	for _, s := range all {
+	for _, s := range Scenarios() {
 		if (len(cfg.Only) == 0 || slices.Contains(cfg.Only, s.Name)) && !slices.Contains(cfg.Skip, s.Name) {
 			out = append(out, s)
 		}
 	}
 	if len(out) == 0 {
-		return nil, errors.New("--only and --skip leave no scenario to run")
+		return nil, fmt.Errorf("%w: --only and --skip leave no scenario to run", ErrSelection)
 	}
 	return out, nil
 }
@@ -222,32 +251,57 @@ func runOne(ctx context.Context, client *sender.Client, b *builder, s Scenario, 
 	if e, ok := cfg.Expect[s.Name]; ok {
 		res.Expect = e
 	}
+	res.Accept2xx = cfg.Accept2xx && slices.Contains(res.Expect, 200)
 	req, err := s.build(b)
 	if err != nil {
 		res.Detail = "could not build the request: " + err.Error()
 		return res
 	}
+	start := cfg.Now()
 	resp, err := client.Do(ctx, req)
+	res.Duration = cfg.Now().Sub(start)
 	if err != nil {
 		res.Detail = noAnswer(err, cfg.Timeout)
 		return res
 	}
-	res.Status, res.Reason, res.Duration = resp.Status, shortReason(resp), resp.Duration
+	res.Status, res.Reason = resp.Status, shortReason(resp)
 	if expected(res.Expect, resp.Status, cfg.Accept2xx) {
 		res.Verdict = Pass
-	} else {
-		res.Detail = fmt.Sprintf("got %d, want %s", resp.Status, formatStatuses(res.Expect))
+		return res
+	}
+	res.Detail = fmt.Sprintf("got %d, want %s", resp.Status, res.ExpectText())
+	if s.Name == "body-too-large" && resp.Status >= 400 {
+		res.Detail += fmt.Sprintf(" (was the body over the receiver's limit? check assumed %s; say otherwise with --max-body)", humanSize(cfg.MaxBody))
 	}
 	return res
+}
+
+// ExpectText is the expected statuses as printed: "401", "400,401", or
+// "2xx" where any 2xx was accepted.
+func (r Result) ExpectText() string {
+	if r.Accept2xx {
+		return "2xx"
+	}
+	return formatStatuses(r.Expect)
+}
+
+// humanSize writes a byte count the way --max-body takes it.
+func humanSize(n int64) string {
+	switch {
+	case n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + "MiB"
+	case n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + "KiB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
 }
 
 // shortReason is the receiver's machine-readable reason when its answer
 // has one (hooklab's JSON "reason"), else the first line of its answer.
 func shortReason(resp *sender.Response) string {
-	reason, _, _ := strings.Cut(resp.Reason(), ": ")
 	var a struct{ Reason string }
 	if json.Unmarshal(resp.Body, &a) == nil && a.Reason != "" {
-		return reason
+		return term.Sanitize(a.Reason, 80)
 	}
 	return resp.Reason()
 }

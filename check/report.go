@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/hooklab/hooklab/internal/term"
 )
@@ -53,7 +55,7 @@ func writeTable(w io.Writer, r Report, p term.Palette) error {
 				note = res.Detail
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s%*s%s\n", res.Scenario, res.Sent, formatStatuses(res.Expect), got,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s%*s%s\n", res.Scenario, res.Sent, res.ExpectText(), got,
 			color.Sprint(verdict), len(verdictHeader)-len(verdict), "", term.Truncate(note, 72))
 	}
 	if err := tw.Flush(); err != nil {
@@ -69,19 +71,8 @@ func writeTable(w io.Writer, r Report, p term.Palette) error {
 	for i, f := range failed {
 		names[i] = f.Scenario
 	}
-	fmt.Fprintf(w, "%s %d of %d scenarios failed: %s\n", p.Bad.Sprint("✗"), len(failed), len(r.Results), joinNames(names))
+	fmt.Fprintf(w, "%s %d of %d scenarios failed: %s\n", p.Bad.Sprint("✗"), len(failed), len(r.Results), strings.Join(names, ", "))
 	return nil
-}
-
-func joinNames(names []string) string {
-	out := ""
-	for i, n := range names {
-		if i > 0 {
-			out += ", "
-		}
-		out += n
-	}
-	return out
 }
 
 // jsonReport is the JSON form of a Report.
@@ -142,27 +133,28 @@ type junitFailure struct {
 	Text    string `xml:",chardata"`
 }
 
-func seconds(d interface{ Seconds() float64 }) string {
+// seconds writes d as JUnit does: seconds with three decimals.
+func seconds(d time.Duration) string {
 	return strconv.FormatFloat(d.Seconds(), 'f', 3, 64)
 }
 
 func writeJUnit(w io.Writer, r Report) error {
 	suite := junitSuite{Name: "hooklab check " + r.URL, Tests: len(r.Results), Failures: len(r.Failed())}
-	var total float64
+	var total time.Duration
 	for _, res := range r.Results {
-		total += res.Duration.Seconds()
+		total += res.Duration
 		c := junitCase{Name: res.Scenario, ClassName: "hooklab.check", Time: seconds(res.Duration),
-			SystemOut: "sent: " + res.Sent + "\nexpect: " + formatStatuses(res.Expect)}
+			SystemOut: "sent: " + res.Sent + "\nexpect: " + res.ExpectText()}
 		if res.Reason != "" {
 			c.SystemOut += "\nreason: " + res.Reason
 		}
 		if res.Verdict != Pass {
 			c.Failure = &junitFailure{Message: res.Detail, Type: "unexpected_answer",
-				Text: "sent: " + res.Sent + "\nwant: " + formatStatuses(res.Expect) + "\ngot: " + gotText(res)}
+				Text: "sent: " + res.Sent + "\nwant: " + res.ExpectText() + "\ngot: " + gotText(res)}
 		}
 		suite.Cases = append(suite.Cases, c)
 	}
-	suite.Time = strconv.FormatFloat(total, 'f', 3, 64)
+	suite.Time = seconds(total)
 	doc := junitSuites{Name: "hooklab check", Tests: suite.Tests, Failures: suite.Failures, Time: suite.Time, Suites: []junitSuite{suite}}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err

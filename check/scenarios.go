@@ -77,125 +77,122 @@ func withSignature(f func(valid string) string) func(*sender.Request) {
 // onlySHA256 drops the legacy header: GitHub's valid signature alone.
 func onlySHA256(r *sender.Request) { r.Del(signing.GitHubLegacySignatureHeader) }
 
-var (
-	ok             = []int{http.StatusOK}
-	badRequest     = []int{http.StatusBadRequest}
-	unauthorized   = []int{http.StatusUnauthorized}
-	lengthRequired = []int{http.StatusLengthRequired}
-)
+// status returns a fresh one-status expectation, so no two scenarios
+// share (and could change) one slice.
+func status(code int) []int { return []int{code} }
 
 // Scenarios returns the conformance matrix, in the order it runs. The
 // expected statuses are hooklab listen's answers; the README's table is
 // checked against this one.
 func Scenarios() []Scenario {
 	return []Scenario{
-		{Name: "valid-json", Sent: "a push, JSON, signed with X-Hub-Signature-256", Expect: ok,
+		{Name: "valid-json", Sent: "a push, JSON, signed with X-Hub-Signature-256", Expect: status(http.StatusOK),
 			build: func(b *builder) (*sender.Request, error) { return b.push(onlySHA256) }},
-		{Name: "valid-form", Sent: "a push, form-encoded payload=, signed over the form body", Expect: ok,
+		{Name: "valid-form", Sent: "a push, form-encoded payload=, signed over the form body", Expect: status(http.StatusOK),
 			build: func(b *builder) (*sender.Request, error) {
 				return b.make("push", func(d *sender.Delivery) { d.ContentType = sender.ContentForm }, onlySHA256)
 			}},
-		{Name: "ping", Sent: "a ping, as GitHub sends first", Expect: ok,
+		{Name: "ping", Sent: "a ping, as GitHub sends first", Expect: status(http.StatusOK),
 			build: func(b *builder) (*sender.Request, error) { return b.make("ping", nil, nil) }},
-		{Name: "unknown-event", Sent: "a valid delivery of an event type no receiver knows", Expect: ok,
+		{Name: "unknown-event", Sent: "a valid delivery of an event type no receiver knows", Expect: status(http.StatusOK),
 			build: func(b *builder) (*sender.Request, error) {
 				return b.make("push", func(d *sender.Delivery) { d.Event = "hooklab_unknown_event" }, nil)
 			}},
-		{Name: "both-signatures", Sent: "X-Hub-Signature-256 and the legacy X-Hub-Signature, as GitHub sends", Expect: ok,
+		{Name: "both-signatures", Sent: "X-Hub-Signature-256 and the legacy X-Hub-Signature, as GitHub sends", Expect: status(http.StatusOK),
 			build: func(b *builder) (*sender.Request, error) { return b.push(nil) }},
-		{Name: "signature-missing", Sent: "no signature header", Expect: unauthorized,
+		{Name: "signature-missing", Sent: "no signature header", Expect: status(http.StatusUnauthorized),
 			build: func(b *builder) (*sender.Request, error) {
 				return b.make("push", func(d *sender.Delivery) { d.Signature = sender.SignatureMissing }, nil)
 			}},
-		{Name: "wrong-secret", Sent: "signed with another secret", Expect: unauthorized,
+		{Name: "wrong-secret", Sent: "signed with another secret", Expect: status(http.StatusUnauthorized),
 			build: func(b *builder) (*sender.Request, error) {
 				return b.make("push", func(d *sender.Delivery) { d.Signature = sender.SignatureWrong }, onlySHA256)
 			}},
-		{Name: "body-changed", Sent: "a newline added to the body after signing", Expect: unauthorized,
+		{Name: "body-changed", Sent: "a newline added to the body after signing", Expect: status(http.StatusUnauthorized),
 			build: func(b *builder) (*sender.Request, error) {
 				return b.push(func(r *sender.Request) {
 					onlySHA256(r)
 					r.Body = append(r.Body[:len(r.Body):len(r.Body)], '\n')
 				})
 			}},
-		{Name: "signature-no-prefix", Sent: "the hex digest without sha256=", Expect: unauthorized,
+		{Name: "signature-no-prefix", Sent: "the hex digest without sha256=", Expect: status(http.StatusUnauthorized),
 			build: func(b *builder) (*sender.Request, error) {
 				return b.push(withSignature(func(v string) string { return strings.TrimPrefix(v, "sha256=") }))
 			}},
-		{Name: "signature-not-hex", Sent: "sha256= and 64 characters that are not hex", Expect: unauthorized,
+		{Name: "signature-not-hex", Sent: "sha256= and 64 characters that are not hex", Expect: status(http.StatusUnauthorized),
 			build: func(b *builder) (*sender.Request, error) {
 				return b.push(withSignature(func(string) string { return "sha256=" + strings.Repeat("zz", 32) }))
 			}},
-		{Name: "signature-truncated", Sent: "the valid signature cut to 32 hex digits", Expect: unauthorized,
+		{Name: "signature-truncated", Sent: "the valid signature cut to 32 hex digits", Expect: status(http.StatusUnauthorized),
 			build: func(b *builder) (*sender.Request, error) {
 				return b.push(withSignature(func(v string) string { return v[:len("sha256=")+32] }))
 			}},
-		{Name: "signature-empty", Sent: "X-Hub-Signature-256 with an empty value", Expect: unauthorized,
+		{Name: "signature-empty", Sent: "X-Hub-Signature-256 with an empty value", Expect: status(http.StatusUnauthorized),
 			build: func(b *builder) (*sender.Request, error) {
 				return b.push(withSignature(func(string) string { return "" }))
 			}},
-		{Name: "sha1-only", Sent: "only the legacy SHA-1 X-Hub-Signature, valid", Expect: unauthorized,
+		{Name: "sha1-only", Sent: "only the legacy SHA-1 X-Hub-Signature, valid", Expect: status(http.StatusUnauthorized),
 			build: func(b *builder) (*sender.Request, error) {
 				return b.push(func(r *sender.Request) { r.Del(signing.GitHubSignatureHeader) })
 			}},
-		{Name: "length-missing", Sent: "no Content-Length and no chunking", Expect: lengthRequired,
+		{Name: "length-missing", Sent: "no Content-Length and no chunking", Expect: status(http.StatusLengthRequired),
 			build: func(b *builder) (*sender.Request, error) {
 				return b.push(func(r *sender.Request) { r.Length = sender.Length{Mode: sender.LengthMissing} })
 			}},
-		{Name: "chunked", Sent: "Transfer-Encoding: chunked", Expect: lengthRequired,
+		{Name: "chunked", Sent: "Transfer-Encoding: chunked", Expect: status(http.StatusLengthRequired),
 			build: func(b *builder) (*sender.Request, error) {
 				return b.push(func(r *sender.Request) { r.Length = sender.Length{Mode: sender.LengthChunked} })
 			}},
-		{Name: "length-over-body", Sent: "Content-Length 100 more than the body, then end of stream", Expect: badRequest,
+		{Name: "length-over-body", Sent: "Content-Length 100 more than the body, then end of stream", Expect: status(http.StatusBadRequest),
 			build: func(b *builder) (*sender.Request, error) {
 				return b.push(func(r *sender.Request) {
 					r.Length = sender.Length{Mode: sender.LengthDeclared, N: int64(len(r.Body)) + 100}
 				})
 			}},
-		{Name: "length-under-body", Sent: "Content-Length 10 less than the body", Expect: unauthorized,
+		{Name: "length-under-body", Sent: "Content-Length 10 less than the body", Expect: status(http.StatusUnauthorized),
 			build: func(b *builder) (*sender.Request, error) {
 				return b.push(func(r *sender.Request) {
 					r.Length = sender.Length{Mode: sender.LengthDeclared, N: int64(len(r.Body)) - 10}
 				})
 			}},
-		{Name: "invalid-json", Sent: "a body that is not JSON, validly signed", Expect: badRequest,
+		{Name: "invalid-json", Sent: "a body that is not JSON, validly signed", Expect: status(http.StatusBadRequest),
 			build: func(b *builder) (*sender.Request, error) {
 				return b.make("push", func(d *sender.Delivery) { d.Payload = []byte(`{"ref": "refs/heads/main", "commits": [`) }, nil)
 			}},
-		{Name: "empty-body", Sent: "an empty body, validly signed", Expect: badRequest,
+		{Name: "empty-body", Sent: "an empty body, validly signed", Expect: status(http.StatusBadRequest),
 			build: func(b *builder) (*sender.Request, error) {
 				return b.make("push", func(d *sender.Delivery) { d.Payload = []byte{} }, nil)
 			}},
-		{Name: "event-missing", Sent: "no X-GitHub-Event header", Expect: badRequest,
+		{Name: "event-missing", Sent: "no X-GitHub-Event header", Expect: status(http.StatusBadRequest),
 			build: func(b *builder) (*sender.Request, error) {
 				return b.push(func(r *sender.Request) { r.Del(sender.HeaderEvent) })
 			}},
 		{Name: "body-too-large", Sent: "Content-Length one byte over the size limit; the body is not sent",
-			Expect: []int{http.StatusRequestEntityTooLarge},
+			Expect: status(http.StatusRequestEntityTooLarge),
 			build: func(b *builder) (*sender.Request, error) {
 				return b.push(func(r *sender.Request) {
 					r.Body = nil
 					r.Length = sender.Length{Mode: sender.LengthDeclared, N: b.maxBody + 1}
 				})
 			}},
-		{Name: "wrong-method", Sent: "GET on the webhook path", Expect: []int{http.StatusMethodNotAllowed},
+		{Name: "wrong-method", Sent: "GET on the webhook path", Expect: status(http.StatusMethodNotAllowed),
 			build: func(b *builder) (*sender.Request, error) {
 				return b.push(func(r *sender.Request) {
 					r.Method, r.Body = http.MethodGet, nil
 					r.Length = sender.Length{Mode: sender.LengthMissing}
 				})
 			}},
-		{Name: "wrong-content-type", Sent: "Content-Type text/plain, validly signed", Expect: []int{http.StatusUnsupportedMediaType},
+		{Name: "wrong-content-type", Sent: "Content-Type text/plain, validly signed", Expect: status(http.StatusUnsupportedMediaType),
 			build: func(b *builder) (*sender.Request, error) {
 				return b.push(func(r *sender.Request) { r.Set("Content-Type", "text/plain") })
 			}},
-		{Name: "form-without-payload", Sent: "a form body with no payload field, validly signed", Expect: badRequest,
+		{Name: "form-without-payload", Sent: "a form body with no payload field, validly signed", Expect: status(http.StatusBadRequest),
 			build: func(b *builder) (*sender.Request, error) {
 				return b.make("push",
 					func(d *sender.Delivery) { d.Payload = []byte("ref=refs%2Fheads%2Fmain&commits=3") },
 					func(r *sender.Request) { r.Set("Content-Type", "application/x-www-form-urlencoded") })
 			}},
-		{Name: "still-up", Sent: "one more valid push, after all of the above", Expect: ok,
+		{Name: "still-up", Sent: "one more valid push, after all of the above", Expect: status(http.StatusOK),
 			build: func(b *builder) (*sender.Request, error) { return b.push(nil) }},
 	}
 }

@@ -195,6 +195,9 @@ type Response struct {
 	Header   http.Header
 	Body     []byte // at most MaxResponseBody bytes
 	Duration time.Duration
+	// BodyErr says why Body is short, when the answer's body did not
+	// arrive whole (the receiver stopped, or the timeout came first).
+	BodyErr error
 }
 
 // MaxResponseBody is how much of an answer's body is kept.
@@ -352,13 +355,12 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 		}
 	}
 	defer resp.Body.Close()
+	// The status and headers came; a body that stops short (or never
+	// ends) does not undo that: the answer is kept with what arrived.
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBody))
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return fail(err)
-	}
 	return &Response{
 		Status: resp.StatusCode, Proto: resp.Proto, Header: resp.Header, Body: body,
-		Duration: now().Sub(start),
+		Duration: now().Sub(start), BodyErr: err,
 	}, nil
 }
 

@@ -152,10 +152,16 @@ func runCheck(ctx context.Context, sys system, o checkOptions) error {
 	}
 	report, err := check.Run(ctx, cfg)
 	switch {
-	case ctx.Err() != nil:
-		return fmt.Errorf("check stopped: %w", ctx.Err())
+	case errors.Is(err, check.ErrSelection):
+		return usageError{err}
+	case err != nil && len(report.Results) > 0:
+		// Stopped part way (Ctrl-C): what finished is still worth seeing.
+		if werr := check.Write(sys.stdout, report, o.Format, colored); werr != nil {
+			return werr
+		}
+		return fmt.Errorf("check stopped after %d scenarios: %w", len(report.Results), err)
 	case err != nil:
-		return usageError{err} // an unknown scenario in --only or --skip
+		return fmt.Errorf("check stopped: %w", err)
 	}
 	return writeReport(sys.stdout, report, o.Format, colored)
 }
