@@ -14,6 +14,9 @@ import (
 type Summary struct {
 	Action string // the payload's top-level "action", when it has one
 	Text   string // one line a developer reads: what happened
+
+	// challenge is a Slack url_verification's challenge, to be echoed.
+	challenge string
 }
 
 // summarizer sums up one event type's payload.
@@ -38,7 +41,7 @@ var summarizers = map[string]summarizer{
 	"workflow_run":  summarizeWorkflowRun,
 }
 
-// summarize routes payload by event and never fails: an event without its own
+// summarizeGitHub routes payload by event and never fails: an event without its own
 // summarizer, or a payload whose fields do not have the expected types, gets
 // the generic summary (action, repository, sender). payload is already known
 // to be valid JSON.
@@ -46,7 +49,7 @@ var summarizers = map[string]summarizer{
 // A summarizer refuses (returns an error) a payload that lacks what its
 // summary is about, such as a pull request's number, rather than print a
 // summary full of blanks.
-func summarize(event string, payload []byte) Summary {
+func summarizeGitHub(event string, payload []byte) Summary {
 	if s, ok := summarizers[event]; ok {
 		if sum, err := s(payload); err == nil && sum.Text != "" {
 			return sum

@@ -289,7 +289,7 @@ func TestSummarize(t *testing.T) {
 			if !json.Valid([]byte(tt.payload)) {
 				t.Fatalf("test payload is not valid JSON: %s", tt.payload)
 			}
-			if got := summarize(tt.event, []byte(tt.payload)); got != tt.want {
+			if got := summarizeGitHub(tt.event, []byte(tt.payload)); got != tt.want {
 				t.Errorf("summarize(%q, …)\n got: %+v\nwant: %+v", tt.event, got, tt.want)
 			}
 		})
@@ -371,7 +371,7 @@ func TestSummarizeCorpus(t *testing.T) {
 			t.Run(event+"/"+filepath.Base(file), func(t *testing.T) {
 				body := mustReadFile(t, file)
 				fields := mustDecodeObject(t, body)
-				got := summarize(event, body)
+				got := summarizeGitHub(event, body)
 
 				if got.Text == "" {
 					t.Fatal("empty summary")
@@ -417,7 +417,7 @@ func FuzzSummarize(f *testing.F) {
 		if !json.Valid(payload) {
 			return // summarize is only given valid JSON
 		}
-		got := summarize(event, payload)
+		got := summarizeGitHub(event, payload)
 		if got.Text == "" {
 			t.Fatal("empty summary")
 		}

@@ -22,6 +22,7 @@ const (
 	MsgHealth     = "health"
 
 	KeyStatus     = "status"
+	KeyProvider   = "provider"
 	KeyEvent      = "event"
 	KeyAction     = "action"
 	KeySummary    = "summary"
@@ -131,7 +132,8 @@ func (h *TextHandler) delivery(b *bytes.Buffer, msg string, attrs map[string]slo
 	status := int(intAttr(attrs, KeyStatus))
 	statusColor := h.p.Status(status)
 	b.WriteString(statusColor.Sprint(strconv.Itoa(status)))
-	used := map[string]bool{KeyStatus: true}
+	// The provider is the listener's, said once in its banner.
+	used := map[string]bool{KeyStatus: true, KeyProvider: true}
 	str := func(key string) string {
 		used[key] = true
 		v, ok := attrs[key]

@@ -51,7 +51,7 @@ var reasonTable = []ReasonInfo{
 	{ReasonInvalidJSON, http.StatusBadRequest, "the payload is not valid JSON"},
 	{ReasonFormInvalid, http.StatusBadRequest, "the form-encoded body does not decode"},
 	{ReasonPayloadMissing, http.StatusBadRequest, "the form-encoded body has no payload field"},
-	{ReasonEventMissing, http.StatusBadRequest, "the X-GitHub-Event header is missing; it names the event type"},
+	{ReasonEventMissing, http.StatusBadRequest, "the event type is missing (X-GitHub-Event for GitHub; see the provider)"},
 	{ReasonNoSecret, http.StatusInternalServerError, "the receiver has no secret configured, so nothing can verify"},
 }
 

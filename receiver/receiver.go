@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hooklab/hooklab/provider"
 	"github.com/hooklab/hooklab/signing"
 )
 
@@ -32,7 +33,7 @@ const (
 	HealthPath              = "/healthz"
 )
 
-// Header names the GitHub scheme routes by.
+// Header names GitHub routes by; other providers' are in package provider.
 const (
 	EventHeader    = "X-GitHub-Event"
 	DeliveryHeader = "X-GitHub-Delivery"
@@ -62,6 +63,7 @@ type Config struct {
 // concurrent use.
 type Receiver struct {
 	scheme       signing.Scheme
+	provider     provider.Provider
 	path         string
 	maxBody      int64
 	allowChunked bool
@@ -80,8 +82,13 @@ func New(cfg Config) (*Receiver, error) {
 	if cfg.MaxBody < 0 {
 		return nil, errors.New("receiver: MaxBody must not be negative")
 	}
+	prov, err := provider.Lookup(cfg.Scheme.Name())
+	if err != nil {
+		return nil, err
+	}
 	rc := &Receiver{
 		scheme:       cfg.Scheme,
+		provider:     prov,
 		path:         cfg.Path,
 		maxBody:      cfg.MaxBody,
 		allowChunked: cfg.AllowChunked,
@@ -156,7 +163,15 @@ func (rc *Receiver) health(w http.ResponseWriter, r *http.Request) *delivery {
 }
 
 func (rc *Receiver) process(w http.ResponseWriter, r *http.Request) *delivery {
-	d := &delivery{event: r.Header.Get(EventHeader), id: r.Header.Get(DeliveryHeader), bytes: r.ContentLength}
+	// Until the signature holds, only headers name the event and the id,
+	// for the log; the body is not looked at.
+	d := &delivery{bytes: r.ContentLength}
+	if rc.provider.EventHeader != "" {
+		d.event = r.Header.Get(rc.provider.EventHeader)
+	}
+	if rc.provider.DeliveryHeader != "" {
+		d.id = r.Header.Get(rc.provider.DeliveryHeader)
+	}
 	fail := func(reason Reason, detail string) *delivery {
 		d.reason, d.detail = reason, detail
 		return d
@@ -229,13 +244,14 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request) *delivery {
 		return fail(reason, detail)
 	}
 
-	// 8. Event type.
+	// 8. Event type, from the header or the verified body.
+	d.event, d.id = rc.provider.Identify(r.Header, payload)
 	if d.event == "" {
-		return fail(ReasonEventMissing, "")
+		return fail(ReasonEventMissing, "no event type: "+rc.provider.EventSource()+" is missing or empty")
 	}
 
 	// 9. Route.
-	d.summary = summarize(d.event, payload)
+	d.summary = summarize(rc.provider.Name, d.event, payload)
 	if d.id != "" {
 		d.redelivery = rc.recent.add(d.id)
 	}
@@ -338,6 +354,7 @@ func (rc *Receiver) answer(w http.ResponseWriter, d *delivery) {
 	}
 	if d.reason == ReasonOK && d.event != "" {
 		a.Event, a.Action, a.Summary, a.Delivery, a.Redelivery = d.event, d.summary.Action, d.summary.Text, d.id, d.redelivery
+		a.Challenge = d.summary.challenge
 	}
 	b, _ := json.Marshal(a) // a holds only strings, ints and bools.
 	h := w.Header()
@@ -358,6 +375,9 @@ type answer struct {
 	Summary    string `json:"summary,omitempty"`
 	Delivery   string `json:"delivery,omitempty"`
 	Redelivery bool   `json:"redelivery,omitempty"`
+	// Challenge echoes a Slack url_verification request's challenge, which
+	// is how Slack checks a new endpoint.
+	Challenge string `json:"challenge,omitempty"`
 }
 
 // record logs d and counts it.
@@ -369,6 +389,7 @@ func (rc *Receiver) record(r *http.Request, d *delivery, start time.Time) {
 	elapsed := rc.now().Sub(start)
 	attrs := []slog.Attr{
 		slog.Int(KeyStatus, info.Status),
+		slog.String(KeyProvider, rc.provider.Name),
 		slog.String(KeyEvent, d.event),
 		slog.String(KeyAction, d.summary.Action),
 		slog.String(KeyDelivery, d.id),

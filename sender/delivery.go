@@ -1,9 +1,15 @@
 package sender
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
+	"time"
 
+	"github.com/hooklab/hooklab/provider"
 	"github.com/hooklab/hooklab/signing"
 )
 
@@ -60,18 +66,27 @@ const (
 
 // Delivery is one GitHub-style webhook delivery to build.
 type Delivery struct {
+	// Provider names the scheme and headers (signing.ProviderGitHub when
+	// empty).
+	Provider    string
 	URL         *url.URL
-	Event       string
-	ID          string // X-GitHub-Delivery
+	Event       string // sent in the provider's event header, if it has one
+	ID          string // the delivery id: the provider's id header, and signed by Standard Webhooks
 	HookID      string // X-GitHub-Hook-ID
 	UserAgent   string
 	Payload     []byte // the JSON payload, sent byte for byte
 	ContentType ContentType
+	// Time is the signing time of the timestamped schemes.
+	Time time.Time
 	// Secret signs the body. With SignatureWrong the body is signed with
 	// a secret derived from it that is sure to differ.
-	Secret    string
-	Signature SignatureMode
-	Length    Length
+	Secret string
+	// OtherSecrets sign too when SignWithAll is set (Stripe and Standard
+	// Webhooks list one signature per secret, for secret rotation).
+	OtherSecrets []string
+	SignWithAll  bool
+	Signature    SignatureMode
+	Length       Length
 	// Extra headers replace the built ones of the same name, or are added.
 	// Host, Content-Length and Transfer-Encoding come from URL and Length.
 	Extra []Field
@@ -86,13 +101,33 @@ func (d Delivery) Body() []byte {
 	return d.Payload
 }
 
-// Request builds the request GitHub would send for d: the headers in the
-// order GitHub sends them, then the signatures, then the extra headers.
+// WrongSecret returns a secret for provider that is sure to differ from
+// secret and that the provider's scheme accepts (a Standard Webhooks secret
+// must be whsec_ and base64).
+func WrongSecret(providerName, secret string) string {
+	if providerName == signing.ProviderStandard {
+		sum := sha256.Sum256([]byte("hooklab wrong secret: " + secret))
+		return "whsec_" + base64.StdEncoding.EncodeToString(sum[:])
+	}
+	return secret + "-but-not-the-shared-secret"
+}
+
+// Request builds the request the provider would send for d: its headers in
+// the order it sends them, then the signature headers (the one the scheme
+// checks first), then the extra headers.
 func (d Delivery) Request() (*Request, error) {
+	name := d.Provider
+	if name == "" {
+		name = signing.ProviderGitHub
+	}
+	prov, err := provider.Lookup(name)
+	if err != nil {
+		return nil, err
+	}
 	body := d.Body()
 	req := &Request{URL: d.URL, Body: body, Length: d.Length}
 	set := func(name, value string) {
-		if value != "" {
+		if name != "" && value != "" {
 			req.Set(name, value)
 		}
 	}
@@ -102,34 +137,41 @@ func (d Delivery) Request() (*Request, error) {
 	} else {
 		set("Content-Type", "application/json")
 	}
-	set(HeaderEvent, d.Event)
-	set(HeaderDelivery, d.ID)
-	set(HeaderHookID, d.HookID)
+	set(prov.EventHeader, d.Event)
+	set(prov.DeliveryHeader, d.ID)
+	set(prov.HookIDHeader, d.HookID)
 
-	var secret string
+	secrets := append([]string{d.Secret}, d.OtherSecrets...)
 	switch d.Signature {
 	case SignatureValid, "":
-		secret = d.Secret
-		if secret == "" {
+		if d.Secret == "" {
 			return nil, signing.ErrNoSecret
 		}
-	case SignatureWrong:
-		secret = d.Secret + "-but-not-the-shared-secret"
-	case SignatureMissing:
+	case SignatureWrong, SignatureMissing:
+		// Missing signs too, with any secret, for the headers that come
+		// with the signature (a timestamp, an id); the signature is dropped.
+		secrets = []string{WrongSecret(name, d.Secret)}
 	default:
 		return nil, fmt.Errorf("unknown signature mode %q", d.Signature)
 	}
-	if secret != "" {
-		scheme, err := signing.NewGitHub(secret)
-		if err != nil {
-			return nil, err
-		}
-		h, err := scheme.Sign(signing.Message{Body: body, ID: d.ID})
-		if err != nil {
-			return nil, err
-		}
-		req.Set(signing.GitHubSignatureHeader, h.Get(signing.GitHubSignatureHeader))
-		req.Set(signing.GitHubLegacySignatureHeader, h.Get(signing.GitHubLegacySignatureHeader))
+	scheme, err := signing.New(name, secrets, signing.Options{SignWithAll: d.SignWithAll})
+	if err != nil {
+		return nil, err
+	}
+	h, err := scheme.Sign(signing.Message{Body: body, ID: d.ID, Time: d.Time})
+	if err != nil {
+		return nil, err
+	}
+	if d.Signature == SignatureMissing {
+		h.Del(scheme.SignatureHeader())
+		h.Del(signing.GitHubLegacySignatureHeader)
+	}
+	if v := h.Get(scheme.SignatureHeader()); v != "" {
+		req.Set(scheme.SignatureHeader(), v)
+		h.Del(scheme.SignatureHeader())
+	}
+	for _, k := range slices.Sorted(maps.Keys(h)) {
+		req.Set(k, h.Get(k))
 	}
 	for _, f := range d.Extra {
 		req.Set(f.Name, f.Value)

@@ -1,0 +1,123 @@
+// Package provider knows what each webhook sender puts where, beyond its
+// signature (which is package signing's): the header or body field that
+// names the event type, the one that identifies a delivery, and the other
+// headers it sends. The receiver reads deliveries with it and the sender
+// builds them with it, so the two agree without knowing each other.
+package provider
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/hooklab/hooklab/signing"
+)
+
+// Provider describes one webhook sender.
+type Provider struct {
+	// Name is the provider's name, as on the command line.
+	Name string
+	// EventHeader carries the event type; empty when the body's "type"
+	// does (Stripe, Standard Webhooks, Slack).
+	EventHeader string
+	// DeliveryHeader carries the delivery id; empty when the body does
+	// (Stripe's "id", Slack's "event_id") or the signature headers do
+	// (Standard Webhooks' webhook-id).
+	DeliveryHeader string
+	// HookIDHeader carries the id of the hook configuration (GitHub).
+	HookIDHeader string
+}
+
+// The providers, GitHub first, in signing.Providers order.
+var all = []Provider{
+	{Name: signing.ProviderGitHub, EventHeader: "X-GitHub-Event", DeliveryHeader: "X-GitHub-Delivery", HookIDHeader: "X-GitHub-Hook-ID"},
+	{Name: signing.ProviderStripe},
+	{Name: signing.ProviderStandard},
+	{Name: signing.ProviderSlack},
+	{Name: signing.ProviderShopify, EventHeader: "X-Shopify-Topic", DeliveryHeader: "X-Shopify-Webhook-Id"},
+	{Name: signing.ProviderGitLab, EventHeader: "X-Gitlab-Event", DeliveryHeader: "X-Gitlab-Event-UUID"},
+	{Name: signing.ProviderGitea, EventHeader: "X-Gitea-Event", DeliveryHeader: "X-Gitea-Delivery"},
+}
+
+// All returns every provider, GitHub first.
+func All() []Provider { return append([]Provider(nil), all...) }
+
+// Names returns the provider names, GitHub first.
+func Names() []string {
+	names := make([]string, len(all))
+	for i, p := range all {
+		names[i] = p.Name
+	}
+	return names
+}
+
+// Lookup returns the provider called name, or an error listing them.
+func Lookup(name string) (Provider, error) {
+	for _, p := range all {
+		if p.Name == name {
+			return p, nil
+		}
+	}
+	return Provider{}, fmt.Errorf("unknown provider %q; the providers are %s", name, strings.Join(Names(), ", "))
+}
+
+// bodyFields are the fields some providers keep in the body.
+type bodyFields struct {
+	Type    string `json:"type"`
+	ID      string `json:"id"`
+	EventID string `json:"event_id"`
+}
+
+// fields decodes the body fields of a verified JSON payload; a payload
+// that is not an object, or whose fields are not strings, has none.
+func fields(payload []byte) bodyFields {
+	var f bodyFields
+	if json.Unmarshal(payload, &f) != nil {
+		return bodyFields{}
+	}
+	return f
+}
+
+// Identify returns the event type and the delivery id of a verified
+// delivery. The event comes from EventHeader, or the payload's "type"; the
+// id, used to spot redeliveries, from DeliveryHeader, the Standard
+// Webhooks id header, or the payload ("id" for Stripe, "event_id" for
+// Slack). Either is "" when the delivery has none. The payload is decoded
+// at most once.
+func (p Provider) Identify(h http.Header, payload []byte) (event, id string) {
+	var body *bodyFields
+	fromBody := func() bodyFields {
+		if body == nil {
+			f := fields(payload)
+			body = &f
+		}
+		return *body
+	}
+	if p.EventHeader != "" {
+		event = h.Get(p.EventHeader)
+	} else {
+		event = fromBody().Type
+	}
+	switch {
+	case p.DeliveryHeader != "":
+		id = h.Get(p.DeliveryHeader)
+	case p.Name == signing.ProviderStandard:
+		if id = h.Get(signing.StandardIDHeader); id == "" {
+			id = h.Get(signing.SvixIDHeader)
+		}
+	case p.Name == signing.ProviderSlack:
+		id = fromBody().EventID
+	default:
+		id = fromBody().ID
+	}
+	return event, id
+}
+
+// EventSource says where the event type is, for messages.
+func (p Provider) EventSource() string {
+	if p.EventHeader != "" {
+		return "the " + p.EventHeader + " header"
+	}
+	return `the body's "type" field`
+}
