@@ -24,6 +24,7 @@ import (
 
 	"github.com/hooklab/hooklab/internal/term"
 	"github.com/hooklab/hooklab/sender"
+	"github.com/hooklab/hooklab/signing"
 )
 
 // Defaults for Config fields left zero.
@@ -36,6 +37,12 @@ const (
 type Config struct {
 	// URL is the receiver's webhook URL.
 	URL *url.URL
+	// Provider is the receiver's scheme (signing.ProviderGitHub when
+	// empty); it decides the scenarios (ScenariosFor).
+	Provider string
+	// Tolerance is the receiver's timestamp tolerance; the stale and future
+	// scenarios sign twice that far off (signing.DefaultTolerance).
+	Tolerance time.Duration
 	// Secret is the shared secret; valid scenarios are signed with it.
 	Secret string
 	// MaxBody is the receiver's size limit, for body-too-large
@@ -110,14 +117,29 @@ func (r Report) OK() bool { return len(r.Failed()) == 0 && len(r.Results) > 0 }
 // adapt: an unknown name, or a selection that leaves nothing.
 var ErrSelection = errors.New("bad scenario selection")
 
+// unknownScenarioFor is the error for a name that is not among list.
+func unknownScenarioFor(flag, name string, list []Scenario) error {
+	names := make([]string, len(list))
+	for i, s := range list {
+		names[i] = s.Name
+	}
+	return fmt.Errorf("%w: %s names no scenario %q; the scenarios are %s", ErrSelection, flag, name, strings.Join(names, ", "))
+}
+
 // unknownScenario is the error for a name that is no scenario.
 func unknownScenario(flag, name string) error {
 	return fmt.Errorf("%w: %s names no scenario %q; the scenarios are %s", ErrSelection, flag, name, strings.Join(Names(), ", "))
 }
 
-// isScenario reports whether name is a scenario's.
+// isScenario reports whether name is a scenario's, for any provider.
 func isScenario(name string) bool {
-	return slices.ContainsFunc(Scenarios(), func(s Scenario) bool { return s.Name == name })
+	for _, p := range signing.Providers() {
+		list, _ := ScenariosFor(p)
+		if slices.ContainsFunc(list, func(s Scenario) bool { return s.Name == name }) {
+			return true
+		}
+	}
+	return false
 }
 
 // ParseExpect reads a --expect value into m: SCENARIO=CODE[,CODE...] for
@@ -141,10 +163,13 @@ func ParseExpect(m map[string][]int, value string) error {
 	}
 	if from, err := strconv.Atoi(name); err == nil {
 		matched := false
-		for _, s := range Scenarios() {
-			if slices.Equal(s.Expect, []int{from}) {
-				m[s.Name] = slices.Clone(list)
-				matched = true
+		for _, p := range signing.Providers() {
+			scenarios, _ := ScenariosFor(p)
+			for _, s := range scenarios {
+				if slices.Equal(s.Expect, []int{from}) {
+					m[s.Name] = slices.Clone(list)
+					matched = true
+				}
 			}
 		}
 		if !matched {
@@ -171,18 +196,22 @@ func Names() []string {
 // selected returns the scenarios cfg asks for, or an error wrapping
 // ErrSelection.
 func selected(cfg Config) ([]Scenario, error) {
+	all, err := ScenariosFor(cfg.Provider)
+	if err != nil {
+		return nil, err
+	}
 	for _, names := range []struct {
 		flag string
 		list []string
 	}{{"--only", cfg.Only}, {"--skip", cfg.Skip}} {
 		for _, n := range names.list {
-			if !isScenario(n) {
-				return nil, unknownScenario(names.flag, n)
+			if !slices.ContainsFunc(all, func(s Scenario) bool { return s.Name == n }) {
+				return nil, unknownScenarioFor(names.flag, n, all)
 			}
 		}
 	}
 	var out []Scenario
-	for _, s := range Scenarios() {
+	for _, s := range all {
 		if (len(cfg.Only) == 0 || slices.Contains(cfg.Only, s.Name)) && !slices.Contains(cfg.Skip, s.Name) {
 			out = append(out, s)
 		}
@@ -223,10 +252,16 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		client = *cfg.Client
 		client.Timeout, client.Now = cfg.Timeout, cfg.Now
 	}
+	if cfg.Tolerance <= 0 {
+		cfg.Tolerance = signing.DefaultTolerance
+	}
 	b := &builder{
-		base:    sender.Delivery{URL: cfg.URL, Secret: cfg.Secret, UserAgent: cfg.UserAgent, HookID: "1"},
-		newID:   func() (string, error) { return sender.NewID(cfg.Random) },
-		maxBody: cfg.MaxBody,
+		base: sender.Delivery{Provider: cfg.Provider, URL: cfg.URL, Secret: cfg.Secret,
+			UserAgent: cfg.UserAgent, HookID: "1"},
+		newID:     func() (string, error) { return sender.NewID(cfg.Random) },
+		now:       cfg.Now,
+		maxBody:   cfg.MaxBody,
+		tolerance: cfg.Tolerance,
 	}
 	report := Report{URL: cfg.URL.String()}
 	for _, s := range scenarios {

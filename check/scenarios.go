@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hooklab/hooklab/fixtures"
 	"github.com/hooklab/hooklab/sender"
@@ -28,9 +29,11 @@ type Scenario struct {
 // builder makes the requests of one run: a fresh delivery id for each, the
 // receiver's URL and size limit, and the shared secret.
 type builder struct {
-	base    sender.Delivery // URL, Secret, UserAgent, HookID filled
-	newID   func() (string, error)
-	maxBody int64
+	base      sender.Delivery // Provider, URL, Secret, UserAgent, HookID filled
+	newID     func() (string, error)
+	now       func() time.Time // signing time
+	maxBody   int64
+	tolerance time.Duration // the receiver's, for the timestamp scenarios
 }
 
 // make builds a valid delivery of fixture with a fresh id, lets change
@@ -43,6 +46,7 @@ func (b *builder) make(fixture string, change func(*sender.Delivery), edit func(
 	}
 	d := b.base
 	d.Event, d.Payload, d.Signature, d.ContentType = f.Event, f.Body, sender.SignatureValid, sender.ContentJSON
+	d.Time = b.now()
 	var err error
 	if d.ID, err = b.newID(); err != nil {
 		return nil, err

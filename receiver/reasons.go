@@ -15,6 +15,7 @@ const (
 	ReasonBodyTooLarge         Reason = "body_too_large"
 	ReasonSignatureMissing     Reason = "signature_missing"
 	ReasonSignatureMalformed   Reason = "signature_malformed"
+	ReasonTimestampOutOfRange  Reason = "timestamp_out_of_range"
 	ReasonBodyIncomplete       Reason = "body_incomplete"
 	ReasonBodyTimeout          Reason = "body_timeout"
 	ReasonSignatureMismatch    Reason = "signature_mismatch"
@@ -44,6 +45,7 @@ var reasonTable = []ReasonInfo{
 	{ReasonBodyTooLarge, http.StatusRequestEntityTooLarge, "the body is larger than --max-body; it was not read"},
 	{ReasonSignatureMissing, http.StatusUnauthorized, "the signature header is missing; sign the raw body with the shared secret"},
 	{ReasonSignatureMalformed, http.StatusUnauthorized, "the signature header is not in the expected format"},
+	{ReasonTimestampOutOfRange, http.StatusUnauthorized, "the signed timestamp is further from now than the tolerance: a replay, or a clock that is off"},
 	{ReasonBodyIncomplete, http.StatusBadRequest, "the body ended before its Content-Length; the client stopped early or declared the wrong length"},
 	{ReasonBodyTimeout, http.StatusRequestTimeout, "the body did not arrive in time"},
 	{ReasonSignatureMismatch, http.StatusUnauthorized, "the signature does not match the body: the body or the secret differs"},

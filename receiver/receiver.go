@@ -281,6 +281,8 @@ func signatureReason(err error) Reason {
 		return ReasonSignatureMalformed
 	case errors.Is(err, signing.ErrMismatch):
 		return ReasonSignatureMismatch
+	case errors.Is(err, signing.ErrTimestamp):
+		return ReasonTimestampOutOfRange
 	default:
 		return ReasonNoSecret
 	}

@@ -194,7 +194,9 @@ func newApp(sys system) *cli.App {
 			"Start a receiver:   hooklab listen\n" +
 			"Send it a delivery: hooklab send push   (--signature wrong, --length missing, ... show the other answers)\n" +
 			"Check any receiver: hooklab check URL --secret-file F\n" +
-			"Settings come from flags, the environment, or a .env file (WEBHOOK_SECRET, HOOKLAB_ADDR, HOOKLAB_PATH, HOOKLAB_URL).",
+			"Providers: --provider github (default), stripe, standard, slack, shopify, gitlab, gitea.\n" +
+			"Settings come from flags, the environment, or a .env file (WEBHOOK_SECRET, WEBHOOK_SECRET_PREVIOUS,\n" +
+			"HOOKLAB_PROVIDER, HOOKLAB_ADDR, HOOKLAB_PATH, HOOKLAB_URL).",
 		Writer:                 sys.stdout,
 		ErrWriter:              sys.stderr,
 		ExitErrHandler:         func(*cli.Context, error) {},
@@ -212,6 +214,7 @@ func newApp(sys system) *cli.App {
 			signCommand(sys, onUsageError),
 			checkCommand(sys, onUsageError),
 			demoCommand(sys, onUsageError),
+			secretCommand(sys, onUsageError),
 		},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {

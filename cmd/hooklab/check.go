@@ -12,22 +12,27 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/hooklab/hooklab/check"
+	"github.com/hooklab/hooklab/signing"
 )
 
 // checkOptions is everything `hooklab check` is told on its command line.
 type checkOptions struct {
-	URL                string
-	Secret, SecretFile string
-	EnvFile            string
-	EnvFileSet         bool
-	Expect             []string
-	Accept2xx          bool
-	Only, Skip         []string
-	MaxBody            string
-	Format             string
-	Color              string
-	Timeout            time.Duration
-	List               bool
+	URL         string
+	Secrets     []string
+	SecretFile  string
+	Provider    string
+	ProviderSet bool
+	EnvFile     string
+	EnvFileSet  bool
+	Expect      []string
+	Accept2xx   bool
+	Only, Skip  []string
+	MaxBody     string
+	Format      string
+	Color       string
+	Timeout     time.Duration
+	Tolerance   time.Duration
+	List        bool
 }
 
 func checkCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
@@ -46,9 +51,11 @@ func checkCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 			"   hooklab check --list",
 		OnUsageError: onUsageError,
 		Flags: []cli.Flag{
+			providerFlag(),
 			secretFlag(),
 			secretFileFlag(),
-			envFileFlag(envSecret + " and " + envURL),
+			envFileFlag(envSecret + ", " + envProvider + " and " + envURL),
+			&cli.DurationFlag{Name: "tolerance", Value: signing.DefaultTolerance, Usage: "the receiver's timestamp `TOLERANCE`; the stale and future scenarios sign twice that far off"},
 			&cli.StringSliceFlag{Name: "expect", Usage: "`SCENARIO=CODE[,CODE]`: what this receiver answers instead (repeatable)"},
 			&cli.BoolFlag{Name: "accept-2xx", Usage: "accept any 2xx where 200 is expected"},
 			&cli.StringSliceFlag{Name: "only", Usage: "run just these `SCENARIOS` (comma-separated or repeated)"},
@@ -64,12 +71,13 @@ func checkCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 				return usageErrorf("check takes one URL, got %q", c.Args().Slice())
 			}
 			return runCheck(c.Context, sys, checkOptions{
-				URL: c.Args().First(), Secret: c.String("secret"), SecretFile: c.String("secret-file"),
+				URL: c.Args().First(), Secrets: c.StringSlice("secret"), SecretFile: c.String("secret-file"),
+				Provider: c.String("provider"), ProviderSet: c.IsSet("provider"),
 				EnvFile: c.String("env-file"), EnvFileSet: c.IsSet("env-file"),
 				Expect: c.StringSlice("expect"), Accept2xx: c.Bool("accept-2xx"),
 				Only: splitList(c.StringSlice("only")), Skip: splitList(c.StringSlice("skip")),
 				MaxBody: c.String("max-body"), Format: c.String("format"), Color: c.String("color"),
-				Timeout: c.Duration("timeout"), List: c.Bool("list"),
+				Timeout: c.Duration("timeout"), Tolerance: c.Duration("tolerance"), List: c.Bool("list"),
 			})
 		},
 	}
@@ -129,13 +137,20 @@ func resolveCheck(sys system, o checkOptions) (check.Config, bool, error) {
 	if cfg.URL, err = parseURL(raw, "the URL", ""); err != nil {
 		return cfg, false, err
 	}
-	s, err := configuredSecret(o.Secret, o.SecretFile, env)
+	s, err := configuredSecret(o.Secrets, o.SecretFile, env)
 	if err != nil {
 		return cfg, false, err
 	}
 	if s.value == "" {
 		return cfg, false, noSecretError(o.EnvFile, "; it must be the receiver's")
 	}
+	if cfg.Provider, err = resolveProvider(o.Provider, o.ProviderSet, env); err != nil {
+		return cfg, false, err
+	}
+	if o.Tolerance <= 0 {
+		return cfg, false, usageErrorf("--tolerance must be positive, got %s", o.Tolerance)
+	}
+	cfg.Tolerance = o.Tolerance
 	cfg.Secret, cfg.Accept2xx, cfg.Only, cfg.Skip = s.value, o.Accept2xx, o.Only, o.Skip
 	cfg.Timeout, cfg.Random, cfg.Now, cfg.UserAgent = o.Timeout, sys.random, sys.now, userAgent()
 	return cfg, colored, nil
@@ -144,7 +159,15 @@ func resolveCheck(sys system, o checkOptions) (check.Config, bool, error) {
 // runCheck runs the scenarios against a receiver and prints the report.
 func runCheck(ctx context.Context, sys system, o checkOptions) error {
 	if o.List {
-		return listScenarios(sys.stdout)
+		env, err := loadEnviron(sys.getenv, o.EnvFile, o.EnvFileSet)
+		if err != nil {
+			return err
+		}
+		name, err := resolveProvider(o.Provider, o.ProviderSet, env)
+		if err != nil {
+			return err
+		}
+		return listScenarios(sys.stdout, name)
 	}
 	cfg, colored, err := resolveCheck(sys, o)
 	if err != nil {
@@ -177,17 +200,17 @@ func writeReport(w io.Writer, report check.Report, format string, colored bool) 
 	return nil
 }
 
-// listScenarios prints the scenario table: name, what is sent, what is
-// expected.
-func listScenarios(w io.Writer) error {
+// listScenarios prints a provider's scenario table: name, what is
+// expected, what is sent.
+func listScenarios(w io.Writer, providerName string) error {
+	scenarios, err := check.ScenariosFor(providerName)
+	if err != nil {
+		return usageError{err}
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SCENARIO\tEXPECT\tSENT")
-	for _, s := range check.Scenarios() {
-		codes := make([]string, len(s.Expect))
-		for i, c := range s.Expect {
-			codes[i] = fmt.Sprint(c)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Name, strings.Join(codes, ","), s.Sent)
+	for _, s := range scenarios {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Name, check.Result{Expect: s.Expect}.ExpectText(), s.Sent)
 	}
 	return tw.Flush()
 }

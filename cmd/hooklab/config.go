@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -10,15 +11,20 @@ import (
 	"strings"
 
 	"github.com/joho/godotenv"
+
+	"github.com/hooklab/hooklab/provider"
+	"github.com/hooklab/hooklab/signing"
 )
 
 // Environment variables hooklab reads. Each may also come from the env file;
 // a variable already set (and not empty) in the environment wins.
 const (
-	envSecret  = "WEBHOOK_SECRET"
-	envAddr    = "HOOKLAB_ADDR"
-	envPath    = "HOOKLAB_PATH"
-	envNoColor = "NO_COLOR"
+	envSecret         = "WEBHOOK_SECRET"
+	envSecretPrevious = "WEBHOOK_SECRET_PREVIOUS"
+	envProvider       = "HOOKLAB_PROVIDER"
+	envAddr           = "HOOKLAB_ADDR"
+	envPath           = "HOOKLAB_PATH"
+	envNoColor        = "NO_COLOR"
 )
 
 // defaultEnvFile is read when present; naming another with --env-file makes
@@ -66,39 +72,57 @@ func (e *environ) lookup(key string) (value, from string) {
 	return "", ""
 }
 
-// secret is the shared secret and where it came from. Generated secrets
-// are shown once, in the banner; no other secret is ever printed.
+// secret is the shared secret and where it came from, with any others
+// that still verify during a rotation. Generated secrets are shown once,
+// in the banner; no other secret is ever printed.
 type secret struct {
-	value     string
+	value     string   // signs, and verifies
+	others    []string // verify too: the secrets being rotated out
 	source    string
 	generated bool
 }
 
-// configuredSecret picks the secret: --secret, else --secret-file, else
-// WEBHOOK_SECRET from the environment, else from the env file. With none it
-// returns the zero secret.
-func configuredSecret(flagValue, file string, env *environ) (secret, error) {
-	if flagValue != "" && file != "" {
+// all returns every secret, the signing one first.
+func (s secret) all() []string { return append([]string{s.value}, s.others...) }
+
+// configuredSecret picks the secret: --secret (repeatable: the first
+// signs, the others verify too), else --secret-file, else WEBHOOK_SECRET
+// from the environment, else from the env file. WEBHOOK_SECRET_PREVIOUS,
+// when set, verifies too. With none it returns the zero secret.
+func configuredSecret(flagValues []string, file string, env *environ) (secret, error) {
+	var flags []string
+	for _, v := range flagValues {
+		if v != "" {
+			flags = append(flags, v)
+		}
+	}
+	var s secret
+	switch {
+	case len(flags) > 0 && file != "":
 		return secret{}, usageErrorf("--secret and --secret-file both name a secret; give one")
-	}
-	if flagValue != "" {
-		return secret{value: flagValue, source: "--secret"}, nil
-	}
-	if file != "" {
+	case len(flags) > 0:
+		s = secret{value: flags[0], others: flags[1:], source: "--secret"}
+	case file != "":
 		b, err := os.ReadFile(file)
 		if err != nil {
 			return secret{}, usageErrorf("cannot read --secret-file: %v", err)
 		}
-		s := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
-		if s == "" {
+		v := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+		if v == "" {
 			return secret{}, usageErrorf("--secret-file %s is empty", file)
 		}
-		return secret{value: s, source: "--secret-file " + file}, nil
+		s = secret{value: v, source: "--secret-file " + file}
+	default:
+		v, from := env.lookup(envSecret)
+		if v == "" {
+			return secret{}, nil
+		}
+		s = secret{value: v, source: from}
 	}
-	if v, from := env.lookup(envSecret); v != "" {
-		return secret{value: v, source: from}, nil
+	if prev, _ := env.lookup(envSecretPrevious); prev != "" {
+		s.others = append(s.others, prev)
 	}
-	return secret{}, nil
+	return s, nil
 }
 
 // noSecretError says where a secret to sign with can come from.
@@ -120,18 +144,46 @@ func readInput(sys system, path string) (data []byte, source string, err error) 
 	return data, "file " + path, err
 }
 
-// resolveSecret is configuredSecret, and with none configured a secret of
-// 32 bytes from random, hex encoded.
-func resolveSecret(flagValue, file string, env *environ, random io.Reader) (secret, error) {
-	s, err := configuredSecret(flagValue, file, env)
+// resolveSecret is configuredSecret, and with none configured a new
+// secret in the provider's form (generateSecret).
+func resolveSecret(flagValues []string, file string, env *environ, random io.Reader, providerName string) (secret, error) {
+	s, err := configuredSecret(flagValues, file, env)
 	if err != nil || s.value != "" {
 		return s, err
 	}
+	v, err := generateSecret(providerName, random)
+	if err != nil {
+		return secret{}, err
+	}
+	return secret{value: v, source: "generated", generated: true}, nil
+}
+
+// generateSecret makes a secret of 32 random bytes in the provider's form:
+// whsec_ and base64 for Standard Webhooks, hex otherwise.
+func generateSecret(providerName string, random io.Reader) (string, error) {
 	b := make([]byte, 32)
 	if _, err := io.ReadFull(random, b); err != nil {
-		return secret{}, fmt.Errorf("cannot generate a secret: %w", err)
+		return "", fmt.Errorf("cannot generate a secret: %w", err)
 	}
-	return secret{value: hex.EncodeToString(b), source: "generated", generated: true}, nil
+	if providerName == signing.ProviderStandard {
+		return "whsec_" + base64.StdEncoding.EncodeToString(b), nil
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// resolveProvider reads --provider, else HOOKLAB_PROVIDER, else github.
+func resolveProvider(flagValue string, flagSet bool, env *environ) (string, error) {
+	name := flagValue
+	if v, _ := env.lookup(envProvider); v != "" && !flagSet {
+		name = v
+	}
+	if name == "" {
+		name = signing.ProviderGitHub
+	}
+	if _, err := provider.Lookup(name); err != nil {
+		return "", usageError{err}
+	}
+	return name, nil
 }
 
 // warnings returns what is risky about a configured secret, in words that
@@ -141,11 +193,17 @@ func (s secret) warnings() []string {
 		return nil
 	}
 	var w []string
-	if n := len(s.value); n < minSecretLen {
-		w = append(w, fmt.Sprintf("the secret from %s is %d characters; use at least %d random characters", s.source, n, minSecretLen))
-	}
-	if strings.TrimSpace(s.value) != s.value {
-		w = append(w, fmt.Sprintf("the secret from %s starts or ends with white space; senders rarely keep it, a classic cause of signature mismatches", s.source))
+	for i, v := range s.all() {
+		which := "the secret from " + s.source
+		if i > 0 {
+			which = fmt.Sprintf("secret %d (one being rotated out)", i+1)
+		}
+		if n := len(v); n < minSecretLen {
+			w = append(w, fmt.Sprintf("%s is %d characters; use at least %d random characters", which, n, minSecretLen))
+		}
+		if strings.TrimSpace(v) != v {
+			w = append(w, fmt.Sprintf("%s starts or ends with white space; senders rarely keep it, a classic cause of signature mismatches", which))
+		}
 	}
 	return w
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"github.com/hooklab/hooklab/signing"
 	"io"
 	"os"
 	"path/filepath"
@@ -92,7 +93,7 @@ func TestResolveSecretPrecedence(t *testing.T) {
 			}
 			env := mustLoadEnviron(t, tt.env, envFile, false)
 
-			got, err := resolveSecret(tt.flag, secretFile, env, bytes.NewReader(testRandom()))
+			got, err := resolveSecret(flagValues(tt.flag), secretFile, env, bytes.NewReader(testRandom()), signing.ProviderGitHub)
 			if err != nil {
 				t.Fatalf("resolveSecret: %v", err)
 			}
@@ -130,7 +131,7 @@ func TestResolveSecretFile(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			path := mustWriteFile(t, t.TempDir(), "secret", tt.content)
 			env := &environ{getenv: func(string) string { return "" }}
-			got, err := resolveSecret("", path, env, bytes.NewReader(testRandom()))
+			got, err := resolveSecret(nil, path, env, bytes.NewReader(testRandom()), signing.ProviderGitHub)
 			if tt.wantErr {
 				var ue usageError
 				if !errors.As(err, &ue) {
@@ -166,7 +167,7 @@ func TestResolveSecretErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := resolveSecret(tt.flag, tt.file, env, tt.random)
+			got, err := resolveSecret(flagValues(tt.flag), tt.file, env, tt.random, signing.ProviderGitHub)
 			if err == nil {
 				t.Fatalf("resolveSecret = %q, want an error", got.value)
 			}
@@ -185,7 +186,7 @@ func TestResolveSecretErrors(t *testing.T) {
 
 func TestGeneratedSecret(t *testing.T) {
 	env := &environ{getenv: func(string) string { return "" }}
-	got, err := resolveSecret("", "", env, bytes.NewReader(testRandom()))
+	got, err := resolveSecret(nil, "", env, bytes.NewReader(testRandom()), signing.ProviderGitHub)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -386,4 +387,12 @@ func TestResolveListenFlagSetToDefault(t *testing.T) {
 	if cfg.addr != env[envAddr] || cfg.path != env[envPath] {
 		t.Errorf("addr %q, path %q; want the environment's %s, %s", cfg.addr, cfg.path, env[envAddr], env[envPath])
 	}
+}
+
+// flagValues is what --secret gives when typed once with v, or not at all.
+func flagValues(v string) []string {
+	if v == "" {
+		return nil
+	}
+	return []string{v}
 }

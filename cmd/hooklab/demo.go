@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/url"
@@ -44,11 +42,10 @@ func runDemo(ctx context.Context, sys system, colorFlag string) error {
 	if err != nil {
 		return err
 	}
-	key := make([]byte, 32)
-	if _, err := io.ReadFull(sys.random, key); err != nil {
-		return fmt.Errorf("cannot generate a secret: %w", err)
+	secret, err := generateSecret(signing.ProviderGitHub, sys.random)
+	if err != nil {
+		return err
 	}
-	secret := hex.EncodeToString(key)
 	scheme, err := signing.NewGitHub(secret)
 	if err != nil {
 		return err

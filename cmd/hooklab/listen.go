@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -30,15 +31,19 @@ const (
 
 // listenOptions is everything `hooklab listen` is told on its command line.
 type listenOptions struct {
-	Addr, Path         string
-	AddrSet, PathSet   bool
-	Secret, SecretFile string
-	EnvFile            string
-	EnvFileSet         bool
-	MaxBody            string
-	AllowChunked       bool
-	LogFormat          string
-	Color              string
+	Addr, Path       string
+	AddrSet, PathSet bool
+	Secrets          []string
+	SecretFile       string
+	Provider         string
+	ProviderSet      bool
+	EnvFile          string
+	EnvFileSet       bool
+	MaxBody          string
+	AllowChunked     bool
+	Tolerance        time.Duration
+	LogFormat        string
+	Color            string
 }
 
 func listenCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
@@ -56,9 +61,11 @@ func listenCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "addr", Value: defaultAddr, Usage: "`HOST:PORT` to listen on; port 0 takes a free one [$" + envAddr + "]"},
 			&cli.StringFlag{Name: "path", Value: receiver.DefaultPath, Usage: "`PATH` that deliveries are posted to [$" + envPath + "]"},
+			providerFlag(),
 			secretFlag(),
 			secretFileFlag(),
-			envFileFlag(envSecret + ", " + envAddr + " and " + envPath),
+			envFileFlag(envSecret + ", " + envSecretPrevious + ", " + envProvider + ", " + envAddr + " and " + envPath),
+			&cli.DurationFlag{Name: "tolerance", Value: signing.DefaultTolerance, Usage: "how far a signed timestamp may be from now, either way (stripe, standard, slack); 0 accepts any, for old captures"},
 			&cli.StringFlag{Name: "max-body", Value: "25MiB", Usage: "largest body accepted (`SIZE`, e.g. 25MiB, 512KiB); larger ones get 413 unread"},
 			&cli.BoolFlag{Name: "allow-chunked", Usage: "accept bodies without Content-Length (still capped by --max-body)"},
 			&cli.StringFlag{Name: "log-format", Value: logText, Usage: "`FORMAT` of the log: text (one coloured line per delivery) or json (one object per line)"},
@@ -71,9 +78,10 @@ func listenCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 			return runListen(c.Context, sys, listenOptions{
 				Addr: c.String("addr"), AddrSet: c.IsSet("addr"),
 				Path: c.String("path"), PathSet: c.IsSet("path"),
-				Secret: c.String("secret"), SecretFile: c.String("secret-file"),
+				Secrets: c.StringSlice("secret"), SecretFile: c.String("secret-file"),
+				Provider: c.String("provider"), ProviderSet: c.IsSet("provider"),
 				EnvFile: c.String("env-file"), EnvFileSet: c.IsSet("env-file"),
-				MaxBody: c.String("max-body"), AllowChunked: c.Bool("allow-chunked"),
+				MaxBody: c.String("max-body"), AllowChunked: c.Bool("allow-chunked"), Tolerance: c.Duration("tolerance"),
 				LogFormat: c.String("log-format"), Color: c.String("color"),
 			})
 		},
@@ -82,6 +90,8 @@ func listenCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 
 // listenConfig is listenOptions resolved against the environment.
 type listenConfig struct {
+	provider     string
+	tolerance    time.Duration
 	addr, path   string
 	secret       secret
 	maxBody      int64
@@ -129,7 +139,14 @@ func resolveListen(sys system, o listenOptions) (listenConfig, error) {
 	if err != nil {
 		return cfg, usageErrorf("the address must be HOST:PORT, such as 127.0.0.1:8080, got %q", cfg.addr)
 	}
-	cfg.secret, err = resolveSecret(o.Secret, o.SecretFile, env, sys.random)
+	if cfg.provider, err = resolveProvider(o.Provider, o.ProviderSet, env); err != nil {
+		return cfg, err
+	}
+	if o.Tolerance < 0 {
+		return cfg, usageErrorf("--tolerance must not be negative, got %s", o.Tolerance)
+	}
+	cfg.tolerance = o.Tolerance
+	cfg.secret, err = resolveSecret(o.Secrets, o.SecretFile, env, sys.random, cfg.provider)
 	return cfg, err
 }
 
@@ -159,7 +176,7 @@ func runListen(ctx context.Context, sys system, o listenOptions) error {
 		return err
 	}
 
-	scheme, err := signing.NewGitHub(cfg.secret.value)
+	scheme, err := signing.New(cfg.provider, cfg.secret.all(), signing.Options{Tolerance: cfg.tolerance})
 	if err != nil {
 		return fail(usageErrorf("cannot use the secret: %v", err))
 	}
@@ -235,10 +252,28 @@ func (b banner) curlExample() string {
 		`-H "X-Hub-Signature-256: sha256=$sig" --data-binary "$body"`
 }
 
-// sendExample returns the hooklab send line that delivers a signed push
-// here; like curlExample it takes the secret from $WEBHOOK_SECRET.
+// sendExample returns the hooklab send line that delivers a signed
+// delivery of this provider here; like curlExample it takes the secret from
+// $WEBHOOK_SECRET.
 func (b banner) sendExample() string {
-	return "hooklab send push --url " + b.url + b.cfg.path
+	if b.cfg.isGitHub() {
+		return "hooklab send push --url " + b.url + b.cfg.path
+	}
+	return "hooklab send --provider " + b.cfg.provider + " --url " + b.url + b.cfg.path
+}
+
+// providerName is the provider, github when unset.
+func (c listenConfig) providerName() string {
+	if c.provider == "" {
+		return signing.ProviderGitHub
+	}
+	return c.provider
+}
+
+// isGitHub reports whether the listener speaks GitHub's scheme, the one
+// the curl example signs.
+func (c listenConfig) isGitHub() bool {
+	return c.providerName() == signing.ProviderGitHub
 }
 
 func (b banner) print(w io.Writer, log *slog.Logger) {
@@ -250,8 +285,11 @@ func (b banner) print(w io.Writer, log *slog.Logger) {
 		warnings = append(warnings, "listening on "+b.bound+", which other machines may reach; the default is loopback only (127.0.0.1)")
 	}
 	if cfg.json {
-		attrs := []any{"url", webhookURL, "health_url", healthURL, "path", cfg.path,
-			"max_body", cfg.maxBody, "allow_chunked", cfg.allowChunked, "secret_source", cfg.secret.source, "send", b.sendExample(), "try", b.curlExample()}
+		attrs := []any{"url", webhookURL, "health_url", healthURL, "path", cfg.path, "provider", cfg.providerName(),
+			"max_body", cfg.maxBody, "allow_chunked", cfg.allowChunked, "secret_source", cfg.secret.source, "send", b.sendExample()}
+		if cfg.isGitHub() {
+			attrs = append(attrs, "try", b.curlExample())
+		}
 		if cfg.secret.generated {
 			attrs = append(attrs, "secret", cfg.secret.value)
 		}
@@ -264,6 +302,9 @@ func (b banner) print(w io.Writer, log *slog.Logger) {
 	p := term.NewPalette(cfg.color)
 	bold, dim, yellow := p.Bold, p.Dim, p.Warn
 	fmt.Fprintf(w, "%s  POST %s  %s\n", bold.Sprint("hooklab listen"), bold.Sprint(webhookURL), dim.Sprint("(health: "+healthURL+")"))
+	if !cfg.isGitHub() {
+		fmt.Fprintf(w, "  scheme  %s\n", cfg.providerName())
+	}
 	if cfg.secret.generated {
 		fmt.Fprintf(w, "  secret  %s\n", dim.Sprint("generated for this run and shown only now; set "+envSecret+" or --secret-file to keep one:"))
 		fmt.Fprintf(w, "          export %s=%s\n", envSecret, bold.Sprint(cfg.secret.value))
@@ -281,7 +322,9 @@ func (b banner) print(w io.Writer, log *slog.Logger) {
 		fmt.Fprintf(w, "  try     %s\n", dim.Sprint("(with "+envSecret+" set to the secret in your shell)"))
 	}
 	fmt.Fprintf(w, "          %s\n", b.sendExample())
-	fmt.Fprintf(w, "          %s\n", b.curlExample())
+	if cfg.isGitHub() {
+		fmt.Fprintf(w, "          %s\n", b.curlExample())
+	}
 	for _, warning := range warnings {
 		fmt.Fprintf(w, "  %s %s\n", yellow.Sprint("warning"), warning)
 	}

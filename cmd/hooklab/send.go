@@ -18,6 +18,7 @@ import (
 
 	"github.com/hooklab/hooklab/fixtures"
 	"github.com/hooklab/hooklab/internal/term"
+	"github.com/hooklab/hooklab/provider"
 	"github.com/hooklab/hooklab/sender"
 	"github.com/hooklab/hooklab/signing"
 )
@@ -32,23 +33,29 @@ const (
 
 // sendOptions is everything `hooklab send` is told on its command line.
 type sendOptions struct {
-	Fixture            string
-	File, Event        string
-	List               bool
-	URL                string
-	URLSet             bool
-	Secret, SecretFile string
-	EnvFile            string
-	EnvFileSet         bool
-	Delivery           string
-	Headers            []string
-	Signature          string
-	Length             string
-	ContentType        string
-	Expect             []string
-	JSON               bool
-	Color              string
-	Timeout            time.Duration
+	Fixture      string
+	File, Event  string
+	List         bool
+	URL          string
+	URLSet       bool
+	Secrets      []string
+	SecretFile   string
+	Provider     string
+	ProviderSet  bool
+	EnvFile      string
+	EnvFileSet   bool
+	Delivery     string
+	Timestamp    int64
+	TimestampSet bool
+	SignWithAll  bool
+	Headers      []string
+	Signature    string
+	Length       string
+	ContentType  string
+	Expect       []string
+	JSON         bool
+	Color        string
+	Timeout      time.Duration
 }
 
 func sendCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
@@ -74,11 +81,14 @@ func sendCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 			&cli.BoolFlag{Name: "list", Usage: "list the fixtures and exit"},
 			secretFlag(),
 			secretFileFlag(),
-			envFileFlag(envSecret + " and " + envURL),
+			envFileFlag(envSecret + ", " + envSecretPrevious + ", " + envProvider + " and " + envURL),
 			&cli.StringFlag{Name: "signature", Value: string(sender.SignatureValid), Usage: "`MODE`: valid, wrong (signed with another secret) or missing"},
 			&cli.StringFlag{Name: "length", Value: "auto", Usage: "`MODE`: auto, missing (no Content-Length), chunked, or a number of bytes to declare"},
 			&cli.StringFlag{Name: "content-type", Value: string(sender.ContentJSON), Usage: "`TYPE`: json, or form (payload=<urlencoded JSON>, as GitHub's form mode)"},
-			&cli.StringFlag{Name: "delivery", Usage: "the X-GitHub-Delivery `ID` (default: a fresh UUID)"},
+			&cli.StringFlag{Name: "delivery", Aliases: []string{"id"}, Usage: "the delivery `ID` (default: a fresh UUID): X-GitHub-Delivery, webhook-id, ..."},
+			providerFlag(),
+			timestampFlag(),
+			&cli.BoolFlag{Name: "sign-with-all", Usage: "put one signature per secret in the header (stripe, standard), as during a rotation"},
 			&cli.StringSliceFlag{Name: "header", Aliases: []string{"H"}, Usage: "add or replace a header, `'Name: value'` (repeatable)"},
 			&cli.StringSliceFlag{Name: "expect", Usage: "the `STATUS` expected, e.g. 401 or 2xx (repeatable; default 2xx); exit 1 otherwise"},
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object: the request, status, answer headers and body, duration_ms"},
@@ -92,9 +102,11 @@ func sendCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 			return runSend(c.Context, sys, sendOptions{
 				Fixture: c.Args().First(), File: c.String("file"), Event: c.String("event"), List: c.Bool("list"),
 				URL: c.String("url"), URLSet: c.IsSet("url"),
-				Secret: c.String("secret"), SecretFile: c.String("secret-file"),
+				Secrets: c.StringSlice("secret"), SecretFile: c.String("secret-file"),
+				Provider: c.String("provider"), ProviderSet: c.IsSet("provider"),
 				EnvFile: c.String("env-file"), EnvFileSet: c.IsSet("env-file"),
 				Delivery: c.String("delivery"), Headers: c.StringSlice("header"),
+				Timestamp: c.Int64("timestamp"), TimestampSet: c.IsSet("timestamp"), SignWithAll: c.Bool("sign-with-all"),
 				Signature: c.String("signature"), Length: c.String("length"), ContentType: c.String("content-type"),
 				Expect: c.StringSlice("expect"), JSON: c.Bool("json"), Color: c.String("color"), Timeout: c.Duration("timeout"),
 			})
@@ -149,17 +161,26 @@ func resolveSend(sys system, o sendOptions) (sendPlan, error) {
 	if d.URL, err = parseURL(rawURL, "--url", "use --header 'Authorization: ...' if the receiver needs one"); err != nil {
 		return plan, err
 	}
-	s, err := configuredSecret(o.Secret, o.SecretFile, env)
+	if d.Provider, err = resolveProvider(o.Provider, o.ProviderSet, env); err != nil {
+		return plan, err
+	}
+	// A fixture of another provider names the provider, unless one was
+	// chosen (flag or environment).
+	explicit := o.ProviderSet || d.Provider != signing.ProviderGitHub
+	if err := choosePayload(sys, o, &plan, explicit); err != nil {
+		return plan, err
+	}
+	s, err := configuredSecret(o.Secrets, o.SecretFile, env)
 	if err != nil {
 		return plan, err
 	}
 	if s.value == "" && d.Signature == sender.SignatureValid {
 		return plan, noSecretError(o.EnvFile, " (--signature missing sends no signature)")
 	}
-	d.Secret = s.value
-
-	if err := choosePayload(sys, o, &plan); err != nil {
-		return plan, err
+	d.Secret, d.OtherSecrets, d.SignWithAll = s.value, s.others, o.SignWithAll
+	d.Time = sys.now()
+	if o.TimestampSet {
+		d.Time = time.Unix(o.Timestamp, 0)
 	}
 	if d.ID = o.Delivery; d.ID == "" {
 		if d.ID, err = sender.NewID(sys.random); err != nil {
@@ -171,29 +192,42 @@ func resolveSend(sys system, o sendOptions) (sendPlan, error) {
 }
 
 // choosePayload fills in the payload and event from the fixture or --file.
-func choosePayload(sys system, o sendOptions, plan *sendPlan) error {
+// With no fixture named it sends the provider's first (ping for GitHub, as
+// GitHub does first). Unless explicit, a fixture of another provider
+// switches to that provider.
+func choosePayload(sys system, o sendOptions, plan *sendPlan, explicit bool) error {
 	d := &plan.delivery
+	prov, err := provider.Lookup(d.Provider)
+	if err != nil {
+		return usageError{err}
+	}
 	switch {
 	case o.File != "" && o.Fixture != "":
 		return usageErrorf("give a fixture or --file, not both")
 	case o.File != "":
-		if o.Event == "" {
-			return usageErrorf("--file needs --event, the event type to send (such as push)")
+		if o.Event == "" && prov.EventHeader != "" {
+			return usageErrorf("--file needs --event, the event type to send in %s (such as push)", prov.EventHeader)
 		}
-		var err error
 		if d.Payload, plan.source, err = readInput(sys, o.File); err != nil {
 			return usageErrorf("cannot read --file: %v", err)
 		}
 		d.Event = o.Event
 		return nil
 	}
-	name := o.Fixture
-	if name == "" {
-		name = "ping" // what GitHub sends first
+	var f fixtures.Fixture
+	if o.Fixture == "" {
+		f = fixtures.ForProvider(d.Provider)[0]
+	} else {
+		var ok bool
+		if f, ok = fixtures.Lookup(o.Fixture); !ok {
+			return usageErrorf("no fixture %q; the fixtures are %s (or send any file with --file)", o.Fixture, strings.Join(fixtures.Names(), ", "))
+		}
 	}
-	f, ok := fixtures.Lookup(name)
-	if !ok {
-		return usageErrorf("no fixture %q; the fixtures are %s (or send any file with --file)", name, strings.Join(fixtures.Names(), ", "))
+	switch {
+	case f.Provider != d.Provider && explicit:
+		return usageErrorf("fixture %s is %s's, not %s's; hooklab send --list --provider %s lists %s's", f.Name, f.Provider, d.Provider, d.Provider, d.Provider)
+	case f.Provider != d.Provider:
+		d.Provider = f.Provider
 	}
 	d.Payload, d.Event, plan.source = f.Body, f.Event, "fixture "+f.Name
 	if o.Event != "" {
@@ -306,7 +340,11 @@ var errUnexpected = errors.New("unexpected answer")
 // runSend sends one delivery and reports what came back.
 func runSend(ctx context.Context, sys system, o sendOptions) error {
 	if o.List {
-		return listFixtures(sys.stdout, o.JSON)
+		only := ""
+		if o.ProviderSet {
+			only = o.Provider
+		}
+		return listFixtures(sys.stdout, o.JSON, only)
 	}
 	plan, err := resolveSend(sys, o)
 	if err != nil {
@@ -371,7 +409,16 @@ func newSendReport(plan sendPlan, req *sender.Request, resp *sender.Response, er
 	var r sendReport
 	d := plan.delivery
 	r.Request.URL, r.Request.Source = d.URL.String(), plan.source
-	r.Request.Event, r.Request.Delivery = req.Get(sender.HeaderEvent), req.Get(sender.HeaderDelivery)
+	r.Request.Event, r.Request.Delivery = d.Event, d.ID
+	if prov, err := provider.Lookup(d.Provider); err == nil {
+		// As sent: --header may have replaced them.
+		if prov.EventHeader != "" {
+			r.Request.Event = req.Get(prov.EventHeader)
+		}
+		if prov.DeliveryHeader != "" {
+			r.Request.Delivery = req.Get(prov.DeliveryHeader)
+		}
+	}
 	r.Request.Bytes, r.Request.ContentType = len(req.Body), string(d.ContentType)
 	r.Request.Signature, r.Request.Length = string(d.Signature), d.Length.String()
 	for _, f := range d.Extra {
@@ -428,9 +475,20 @@ func (r sendReport) print(w io.Writer, p term.Palette) {
 	fmt.Fprintln(w, line)
 }
 
-// listFixtures prints the embedded fixtures.
-func listFixtures(w io.Writer, asJSON bool) error {
-	all := fixtures.All()
+// listFixtures prints the embedded fixtures, grouped by provider, or only
+// those of one provider.
+func listFixtures(w io.Writer, asJSON bool, only string) error {
+	var list []fixtures.Fixture
+	for _, p := range fixtures.Providers() {
+		if only == "" || p == only {
+			list = append(list, fixtures.ForProvider(p)...)
+		}
+	}
+	if only != "" && len(list) == 0 {
+		if _, err := provider.Lookup(only); err != nil {
+			return usageError{err}
+		}
+	}
 	if asJSON {
 		type row struct {
 			Name     string `json:"name"`
@@ -439,20 +497,20 @@ func listFixtures(w io.Writer, asJSON bool) error {
 			Action   string `json:"action,omitempty"`
 			Bytes    int    `json:"bytes"`
 		}
-		rows := make([]row, 0, len(all))
-		for _, f := range all {
+		rows := make([]row, 0, len(list))
+		for _, f := range list {
 			rows = append(rows, row{f.Name, f.Provider, f.Event, f.Action, len(f.Body)})
 		}
 		return json.NewEncoder(w).Encode(rows)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "FIXTURE\tEVENT\tACTION\tSIZE")
-	for _, f := range all {
+	fmt.Fprintln(tw, "PROVIDER\tFIXTURE\tEVENT\tACTION\tSIZE")
+	for _, f := range list {
 		action := f.Action
 		if action == "" {
 			action = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Name, f.Event, action, term.HumanBytes(int64(len(f.Body))))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Provider, f.Name, f.Event, action, term.HumanBytes(int64(len(f.Body))))
 	}
 	return tw.Flush()
 }

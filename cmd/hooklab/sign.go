@@ -2,9 +2,13 @@ package main
 
 import (
 	"fmt"
+	"maps"
+	"slices"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/hooklab/hooklab/sender"
 	"github.com/hooklab/hooklab/signing"
 )
 
@@ -13,27 +17,34 @@ func signCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 	return &cli.Command{
 		Name:      "sign",
 		Usage:     "print the signature headers for a body, ready for curl -H",
-		UsageText: "hooklab sign [--file PATH|-] [--secret S | --secret-file F]",
-		Description: "Reads a body (standard input by default) and prints X-Hub-Signature-256 and the legacy\n" +
-			"X-Hub-Signature, one 'Name: value' per line. The body is signed byte for byte.\n\n" +
+		UsageText: "hooklab sign [--file PATH|-] [--provider NAME] [--secret S | --secret-file F] [--timestamp UNIX] [--id ID]",
+		Description: "Reads a body (standard input by default) and prints the provider's signature headers, one\n" +
+			"'Name: value' per line, the signature first (for GitHub: X-Hub-Signature-256, then the legacy\n" +
+			"X-Hub-Signature). The body is signed byte for byte.\n\n" +
 			"Examples:\n" +
 			"   printf %s 'Hello, World!' | hooklab sign --secret \"It's a Secret to Everybody\"\n" +
 			"   curl http://127.0.0.1:8080/webhook -H 'Content-Type: application/json' -H 'X-GitHub-Event: ping' \\\n" +
-			"        -H \"$(hooklab sign --file ping.json | head -1)\" --data-binary @ping.json",
+			"        -H \"$(hooklab sign --file ping.json | head -1)\" --data-binary @ping.json\n" +
+			"   hooklab sign --provider stripe --file event.json --timestamp 1533204620",
 		OnUsageError: onUsageError,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "file", Value: "-", Usage: "sign the bytes of `PATH` (- for standard input)"},
+			providerFlag(),
 			secretFlag(),
 			secretFileFlag(),
-			envFileFlag(envSecret),
+			envFileFlag(envSecret + " and " + envProvider),
+			timestampFlag(),
+			idFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return usageErrorf("sign takes no arguments (use --file), got %q", c.Args().First())
 			}
 			return runSign(sys, signOptions{
-				File: c.String("file"), Secret: c.String("secret"), SecretFile: c.String("secret-file"),
+				File: c.String("file"), Secrets: c.StringSlice("secret"), SecretFile: c.String("secret-file"),
+				Provider: c.String("provider"), ProviderSet: c.IsSet("provider"),
 				EnvFile: c.String("env-file"), EnvFileSet: c.IsSet("env-file"),
+				Timestamp: c.Int64("timestamp"), TimestampSet: c.IsSet("timestamp"), ID: c.String("id"),
 			})
 		},
 	}
@@ -41,10 +52,16 @@ func signCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 
 // signOptions is everything `hooklab sign` is told on its command line.
 type signOptions struct {
-	File               string
-	Secret, SecretFile string
-	EnvFile            string
-	EnvFileSet         bool
+	File         string
+	Secrets      []string
+	SecretFile   string
+	Provider     string
+	ProviderSet  bool
+	EnvFile      string
+	EnvFileSet   bool
+	Timestamp    int64
+	TimestampSet bool
+	ID           string
 }
 
 // runSign prints the signature headers for a body, one per line.
@@ -53,7 +70,7 @@ func runSign(sys system, o signOptions) error {
 	if err != nil {
 		return err
 	}
-	s, err := configuredSecret(o.Secret, o.SecretFile, env)
+	s, err := configuredSecret(o.Secrets, o.SecretFile, env)
 	if err != nil {
 		return err
 	}
@@ -64,16 +81,32 @@ func runSign(sys system, o signOptions) error {
 	if err != nil {
 		return usageErrorf("cannot read the body: %v", err)
 	}
-	scheme, err := signing.NewGitHub(s.value)
+	name, err := resolveProvider(o.Provider, o.ProviderSet, env)
 	if err != nil {
 		return err
 	}
-	h, err := scheme.Sign(signing.Message{Body: body})
+	scheme, err := signing.New(name, []string{s.value}, signing.Options{})
+	if err != nil {
+		return usageErrorf("cannot use the secret: %v", err)
+	}
+	m := signing.Message{Body: body, ID: o.ID, Time: sys.now()}
+	if o.TimestampSet {
+		m.Time = time.Unix(o.Timestamp, 0)
+	}
+	if m.ID == "" && name == signing.ProviderStandard {
+		if m.ID, err = sender.NewID(sys.random); err != nil {
+			return fmt.Errorf("cannot make a delivery id: %w", err)
+		}
+	}
+	h, err := scheme.Sign(m)
 	if err != nil {
 		return err
 	}
-	for _, name := range []string{signing.GitHubSignatureHeader, signing.GitHubLegacySignatureHeader} {
-		fmt.Fprintf(sys.stdout, "%s: %s\n", name, h.Get(name))
+	// The signature first (what `head -1` picks for curl), then the rest.
+	fmt.Fprintf(sys.stdout, "%s: %s\n", scheme.SignatureHeader(), h.Get(scheme.SignatureHeader()))
+	h.Del(scheme.SignatureHeader())
+	for _, k := range slices.Sorted(maps.Keys(h)) {
+		fmt.Fprintf(sys.stdout, "%s: %s\n", k, h.Get(k))
 	}
 	return nil
 }
