@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -52,6 +53,9 @@ type Options struct {
 // any verifies). It fails with ErrNoSecret when there is no secret or one
 // is empty, and with a clear error for a secret the scheme cannot use.
 func New(provider string, secrets []string, opts Options) (Scheme, error) {
+	if !slices.Contains(Providers(), provider) {
+		return nil, fmt.Errorf("unknown provider %q; the providers are %s", provider, strings.Join(Providers(), ", "))
+	}
 	if len(secrets) == 0 {
 		return nil, ErrNoSecret
 	}
@@ -180,16 +184,19 @@ func parseTimestamp(header, value string, now time.Time, tolerance time.Duration
 	if tolerance <= 0 {
 		return ts, nil
 	}
-	age := now.Sub(time.Unix(ts, 0))
+	// Compare instants, not a Duration: now.Sub saturates beyond ±292 years,
+	// and negating the saturated minimum overflows back to a negative age,
+	// so a timestamp in milliseconds or centuries ahead would pass as fresh.
+	t := time.Unix(ts, 0)
 	switch {
-	case age > tolerance:
+	case t.Before(now.Add(-tolerance)):
 		return 0, &Error{Kind: ErrTimestamp, Header: header, Detail: fmt.Sprintf(
 			"the timestamp is %s old, more than the tolerance of %s: a replay, or the sender's clock is off (--tolerance 0 accepts old captures)",
-			age.Round(time.Second), tolerance)}
-	case -age > tolerance:
+			now.Sub(t).Round(time.Second), tolerance)}
+	case t.After(now.Add(tolerance)):
 		return 0, &Error{Kind: ErrTimestamp, Header: header, Detail: fmt.Sprintf(
-			"the timestamp is %s in the future, more than the tolerance of %s: the sender's clock is off",
-			(-age).Round(time.Second), tolerance)}
+			"the timestamp is %s in the future, more than the tolerance of %s: the sender's clock is off (a timestamp in milliseconds?)",
+			t.Sub(now).Round(time.Second), tolerance)}
 	}
 	return ts, nil
 }

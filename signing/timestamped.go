@@ -2,7 +2,9 @@ package signing
 
 import (
 	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -25,6 +27,9 @@ const (
 	SlackTimestampHeader = "X-Slack-Request-Timestamp"
 )
 
+// errNoTime is Sign's error for a timestamped scheme given no time.
+var errNoTime = errors.New("this scheme signs a timestamp: Message.Time is not set")
+
 // stripe is Stripe's scheme: Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256
 // of "<t>.<body>">[,v1=...]. The whole whsec_ secret is the key. Any v1
 // that matches passes; v0 and unknown keys are ignored.
@@ -37,6 +42,9 @@ func (s *stripe) Name() string            { return ProviderStripe }
 func (s *stripe) SignatureHeader() string { return StripeSignatureHeader }
 
 func (s *stripe) Sign(m Message) (http.Header, error) {
+	if m.Time.IsZero() {
+		return nil, errNoTime
+	}
 	t := strconv.FormatInt(m.Time.Unix(), 10)
 	parts := []string{"t=" + t}
 	for _, mac := range signAll(s.keys, s.opts.SignWithAll, []byte(t), []byte("."), m.Body) {
@@ -81,10 +89,12 @@ func (s *stripe) Begin(h http.Header, now time.Time) (Verifier, error) {
 	case len(candidates) == 0:
 		return nil, malformed("no v1= signature is 64 hex digits")
 	}
-	if _, err := parseTimestamp(StripeSignatureHeader, t, now, s.opts.Tolerance); err != nil {
+	ts, err := parseTimestamp(StripeSignatureHeader, t, now, s.opts.Tolerance)
+	if err != nil {
 		return nil, err
 	}
-	return newMACVerifier(s.keys, StripeSignatureHeader, candidates, []byte(t+".")), nil
+	// The number is signed, as Stripe's libraries do, not its spelling.
+	return newMACVerifier(s.keys, StripeSignatureHeader, candidates, []byte(strconv.FormatInt(ts, 10)+".")), nil
 }
 
 // standard is Standard Webhooks (and Svix): webhook-id, webhook-timestamp
@@ -100,6 +110,9 @@ func (s *standard) Name() string            { return ProviderStandard }
 func (s *standard) SignatureHeader() string { return StandardSignatureHeader }
 
 func (s *standard) Sign(m Message) (http.Header, error) {
+	if m.Time.IsZero() {
+		return nil, errNoTime
+	}
 	t := strconv.FormatInt(m.Time.Unix(), 10)
 	var sigs []string
 	for _, mac := range signAll(s.keys, s.opts.SignWithAll, []byte(m.ID), []byte("."), []byte(t), []byte("."), m.Body) {
@@ -167,6 +180,9 @@ func (s *slack) Name() string            { return ProviderSlack }
 func (s *slack) SignatureHeader() string { return SlackSignatureHeader }
 
 func (s *slack) Sign(m Message) (http.Header, error) {
+	if m.Time.IsZero() {
+		return nil, errNoTime
+	}
 	t := strconv.FormatInt(m.Time.Unix(), 10)
 	h := http.Header{}
 	h.Set(SlackTimestampHeader, t)
@@ -221,10 +237,14 @@ func (g *gitlab) Begin(h http.Header, _ time.Time) (Verifier, error) {
 	if value == "" {
 		return nil, &Error{Kind: ErrMalformed, Header: GitLabTokenHeader, Detail: "the token is empty"}
 	}
+	// Digests are compared, not the tokens: hmac.Equal returns at once on
+	// a length difference, which would tell the token's length. Every
+	// comparison runs, so the time says nothing about which matched.
+	got := sha256.Sum256([]byte(value))
 	ok := false
 	for _, t := range g.tokens {
-		// Every comparison runs, so the time says nothing about which matched.
-		if hmac.Equal([]byte(value), []byte(t)) {
+		want := sha256.Sum256([]byte(t))
+		if hmac.Equal(got[:], want[:]) {
 			ok = true
 		}
 	}
