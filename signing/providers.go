@@ -70,7 +70,7 @@ func New(provider string, secrets []string, opts Options) (Scheme, error) {
 	case ProviderGitea:
 		return &plainMAC{name: provider, header: "X-Gitea-Signature", enc: hexEncoding{}, keys: rawKeys(secrets)}, nil
 	case ProviderShopify:
-		return &plainMAC{name: provider, header: "X-Shopify-Hmac-Sha256", enc: base64.StdEncoding, keys: rawKeys(secrets)}, nil
+		return &plainMAC{name: provider, header: "X-Shopify-Hmac-Sha256", enc: base64.StdEncoding.Strict(), keys: rawKeys(secrets)}, nil
 	case ProviderStripe:
 		return &stripe{keys: rawKeys(secrets), opts: opts}, nil
 	case ProviderSlack:

@@ -53,3 +53,44 @@ func TestNewUnknownProviderBeforeSecrets(t *testing.T) {
 		t.Errorf("New(nope, no secrets) = %v, want an unknown-provider error", err)
 	}
 }
+
+// A base64 MAC has one spelling: the official libraries compare the text,
+// so a variant that differs only in unused bits must not verify either.
+func TestBase64MACsAreStrict(t *testing.T) {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	variant := func(mac string) string {
+		// 32 bytes: 43 characters and one '='; the 43rd holds 4 unused bits.
+		i := strings.IndexByte(alphabet, mac[42])
+		return mac[:42] + string(alphabet[i^1]) + mac[43:]
+	}
+	tests := []struct {
+		name, provider, secret, header string
+		edit                           func(value string) string
+	}{
+		{name: "shopify", provider: signing.ProviderShopify, secret: "shop-secret", header: "X-Shopify-Hmac-Sha256",
+			edit: variant},
+		{name: "standard", provider: signing.ProviderStandard, secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+			header: signing.StandardSignatureHeader, edit: func(v string) string { return "v1," + variant(strings.TrimPrefix(v, "v1,")) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := signing.New(tt.provider, []string{tt.secret}, signing.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := time.Unix(1780000000, 0)
+			body := []byte(`{"id":1}`)
+			h, err := s.Sign(signing.Message{Body: body, ID: "msg_1", Time: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := signing.Verify(s, h, body, now); err != nil {
+				t.Fatalf("the valid signature: %v", err)
+			}
+			h.Set(tt.header, tt.edit(h.Get(tt.header)))
+			if err := signing.Verify(s, h, body, now); !errors.Is(err, signing.ErrMalformed) {
+				t.Errorf("a non-canonical spelling of the right MAC: %v, want ErrMalformed", err)
+			}
+		})
+	}
+}

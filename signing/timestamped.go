@@ -150,7 +150,8 @@ func (s *standard) Begin(h http.Header, now time.Time) (Verifier, error) {
 			continue
 		}
 		sawV1 = true
-		if mac, err := base64.StdEncoding.DecodeString(sig); err == nil && len(mac) == 32 {
+		// Strict: one spelling per MAC, as the official libraries compare text.
+		if mac, err := base64.StdEncoding.Strict().DecodeString(sig); err == nil && len(mac) == 32 {
 			candidates = append(candidates, mac)
 		}
 	}
