@@ -51,7 +51,8 @@ func listenCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 		Name:      "listen",
 		Usage:     "receive webhooks and verify their signatures",
 		UsageText: "hooklab listen [--addr 127.0.0.1:8080] [--path /webhook] [--secret S | --secret-file F] [options]",
-		Description: "Receives GitHub-style webhooks, verifies X-Hub-Signature-256 in constant time, and answers\n" +
+		Description: "Receives webhooks, verifies their signatures in constant time (GitHub's X-Hub-Signature-256 by\n" +
+			"default; --provider for Stripe, Standard Webhooks, Slack, Shopify, GitLab, Gitea), and answers\n" +
 			"with an exact status and a machine-readable reason (200, 400, 401, 404, 405, 408, 411, 413, 415).\n" +
 			"With no secret configured it generates one and shows it once.\n\n" +
 			"Examples:\n" +
@@ -65,7 +66,7 @@ func listenCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 			secretFlag(),
 			secretFileFlag(),
 			envFileFlag(envSecret + ", " + envSecretPrevious + ", " + envProvider + ", " + envAddr + " and " + envPath),
-			&cli.DurationFlag{Name: "tolerance", Value: signing.DefaultTolerance, Usage: "how far a signed timestamp may be from now, either way (stripe, standard, slack); 0 accepts any, for old captures"},
+			&cli.DurationFlag{Name: "tolerance", Value: signing.DefaultTolerance, Usage: "how far a signed timestamp may be from now, either way (`DURATION`; stripe, standard, slack); 0 accepts any, for old captures"},
 			&cli.StringFlag{Name: "max-body", Value: "25MiB", Usage: "largest body accepted (`SIZE`, e.g. 25MiB, 512KiB); larger ones get 413 unread"},
 			&cli.BoolFlag{Name: "allow-chunked", Usage: "accept bodies without Content-Length (still capped by --max-body)"},
 			&cli.StringFlag{Name: "log-format", Value: logText, Usage: "`FORMAT` of the log: text (one coloured line per delivery) or json (one object per line)"},

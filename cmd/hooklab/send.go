@@ -165,8 +165,9 @@ func resolveSend(sys system, o sendOptions) (sendPlan, error) {
 		return plan, err
 	}
 	// A fixture of another provider names the provider, unless one was
-	// chosen (flag or environment).
-	explicit := o.ProviderSet || d.Provider != signing.ProviderGitHub
+	// chosen (flag or environment; github chosen counts as much as any).
+	fromEnv, _ := env.lookup(envProvider)
+	explicit := o.ProviderSet || fromEnv != ""
 	if err := choosePayload(sys, o, &plan, explicit); err != nil {
 		return plan, err
 	}
@@ -176,6 +177,17 @@ func resolveSend(sys system, o sendOptions) (sendPlan, error) {
 	}
 	if s.value == "" && d.Signature == sender.SignatureValid {
 		return plan, noSecretError(o.EnvFile, " (--signature missing sends no signature)")
+	}
+	if s.value != "" {
+		// The scheme decides what a secret must be (Standard Webhooks:
+		// whsec_ and base64), for every configured one: a secret it cannot
+		// use is a mistake in the configuration, said before sending.
+		if _, err := signing.New(d.Provider, s.all(), signing.Options{}); err != nil {
+			return plan, usageErrorf("cannot use the secret: %v", err)
+		}
+	}
+	if o.SignWithAll && d.Provider != signing.ProviderStripe && d.Provider != signing.ProviderStandard {
+		return plan, usageErrorf("--sign-with-all is for the schemes whose header lists several signatures (stripe, standard), not %s", d.Provider)
 	}
 	d.Secret, d.OtherSecrets, d.SignWithAll = s.value, s.others, o.SignWithAll
 	d.Time = sys.now()
@@ -340,9 +352,16 @@ var errUnexpected = errors.New("unexpected answer")
 // runSend sends one delivery and reports what came back.
 func runSend(ctx context.Context, sys system, o sendOptions) error {
 	if o.List {
+		// Every provider's, unless one was chosen (flag or environment).
+		env, err := loadEnviron(sys.getenv, o.EnvFile, o.EnvFileSet)
+		if err != nil {
+			return err
+		}
 		only := ""
-		if o.ProviderSet {
-			only = o.Provider
+		if fromEnv, _ := env.lookup(envProvider); o.ProviderSet || fromEnv != "" {
+			if only, err = resolveProvider(o.Provider, o.ProviderSet, env); err != nil {
+				return err
+			}
 		}
 		return listFixtures(sys.stdout, o.JSON, only)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
 	"time"
 
@@ -103,7 +104,7 @@ func runSign(sys system, o signOptions) error {
 		return err
 	}
 	// The signature first (what `head -1` picks for curl), then the rest.
-	fmt.Fprintf(sys.stdout, "%s: %s\n", scheme.SignatureHeader(), h.Get(scheme.SignatureHeader()))
+	fmt.Fprintf(sys.stdout, "%s: %s\n", http.CanonicalHeaderKey(scheme.SignatureHeader()), h.Get(scheme.SignatureHeader()))
 	h.Del(scheme.SignatureHeader())
 	for _, k := range slices.Sorted(maps.Keys(h)) {
 		fmt.Fprintf(sys.stdout, "%s: %s\n", k, h.Get(k))
