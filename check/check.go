@@ -301,6 +301,11 @@ func runOne(ctx context.Context, client *sender.Client, b *builder, s Scenario, 
 	}
 	res.Status, res.Reason = resp.Status, shortReason(resp)
 	if expected(res.Expect, resp.Status, cfg.Accept2xx) {
+		if s.answered != nil {
+			if res.Detail = s.answered(resp); res.Detail != "" {
+				return res
+			}
+		}
 		res.Verdict = Pass
 		return res
 	}

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -50,7 +51,8 @@ func ScenariosFor(providerName string) ([]Scenario, error) {
 	add(t.form, Scenario{Name: "valid-form", Sent: "form-encoded payload=, signed over the form body", Expect: status(http.StatusOK),
 		build: changed(func(d *sender.Delivery) { d.ContentType = sender.ContentForm })})
 	add(prov.Name == signing.ProviderSlack, Scenario{Name: "url-verification", Sent: "Slack's url_verification, whose challenge must come back",
-		Expect: status(http.StatusOK), build: func(b *builder) (*sender.Request, error) { return b.make("slack/url_verification", nil, nil) }})
+		Expect: status(http.StatusOK), build: func(b *builder) (*sender.Request, error) { return b.make("slack/url_verification", nil, nil) },
+		answered: challengeEchoed("slack/url_verification")})
 	add(true, Scenario{Name: "unknown-event", Sent: "a valid delivery of an event type no receiver knows", Expect: status(http.StatusOK),
 		build: changed(func(d *sender.Delivery) { setEvent(prov, d, "hooklab.unknown_event") })})
 	add(t.multi, Scenario{Name: "several-signatures", Sent: "two signatures, one with another secret and then the right one", Expect: status(http.StatusOK),
@@ -66,7 +68,7 @@ func ScenariosFor(providerName string) ([]Scenario, error) {
 	add(t.hmac, Scenario{Name: "body-changed", Sent: "a newline added to the body after signing", Expect: status(http.StatusUnauthorized),
 		build: valid(func(r *sender.Request) { r.Body = append(r.Body[:len(r.Body):len(r.Body)], '\n') })})
 	add(t.prefix != "", Scenario{Name: "signature-no-prefix", Sent: "the signature without " + t.prefix, Expect: status(http.StatusUnauthorized),
-		build: valid(withSig(func(_, mac string) string { return mac }))})
+		build: valid(withSig(func(prefix, mac string) string { return strings.TrimSuffix(prefix, t.prefix) + mac }))})
 	add(t.hmac, Scenario{Name: "signature-not-" + t.encoding, Sent: "a signature of the right length that is not " + t.encoding, Expect: status(http.StatusUnauthorized),
 		build: valid(withSig(func(prefix, mac string) string { return prefix + strings.Repeat("!", len(mac)) }))})
 	add(t.hmac, Scenario{Name: "signature-truncated", Sent: "the valid signature cut in half", Expect: status(http.StatusUnauthorized),
@@ -125,6 +127,25 @@ func ScenariosFor(providerName string) ([]Scenario, error) {
 	add(true, Scenario{Name: "still-up", Sent: "one more valid delivery, after all of the above", Expect: status(http.StatusOK),
 		build: valid(nil)})
 	return out, nil
+}
+
+// challengeEchoed judges the answer to a Slack url_verification: Slack
+// takes the challenge back as the whole body, as JSON {"challenge": ...} or
+// as challenge=..., and fails the endpoint otherwise, whatever the status.
+func challengeEchoed(fixture string) func(*sender.Response) string {
+	return func(resp *sender.Response) string {
+		f, _ := fixtures.Lookup(fixture)
+		var body struct {
+			Challenge string `json:"challenge"`
+		}
+		if json.Unmarshal(f.Body, &body) != nil || body.Challenge == "" {
+			panic("check: fixture " + fixture + " has no challenge") // the scenario names an embedded fixture
+		}
+		if !bytes.Contains(resp.Body, []byte(body.Challenge)) {
+			return "the answer does not hold the challenge; Slack wants it back, as the body or as JSON {\"challenge\": ...}"
+		}
+		return ""
+	}
 }
 
 // traits are what decides which scenarios apply to a provider's scheme.

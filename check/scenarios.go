@@ -24,6 +24,9 @@ type Scenario struct {
 	// build makes the request from a valid delivery of the push fixture
 	// (or of what the scenario names).
 	build func(b *builder) (*sender.Request, error)
+	// answered, when set, judges an answer with an expected status further
+	// and says why it is still wrong, or "" when it is right.
+	answered func(resp *sender.Response) string
 }
 
 // builder makes the requests of one run: a fresh delivery id for each, the

@@ -1,6 +1,7 @@
 package receiver
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -59,20 +60,38 @@ func summarizeStripe(payload []byte) Summary {
 	return Summary{Text: text}
 }
 
-// money formats a Stripe amount in the currency's minor unit, as 20.00 USD.
+// money formats a Stripe amount, which is in the currency's smallest unit,
+// as 20.00 USD, -0.50 USD, 4900 JPY or 12.340 KWD.
 func money(raw json.RawMessage, currency string) string {
 	n, err := strconv.ParseInt(string(raw), 10, 64)
+	currency = strings.ToUpper(ident(currency))
 	if err != nil || currency == "" {
 		return ""
 	}
-	return fmt.Sprintf("%d.%02d %s", n/100, abs(n%100), strings.ToUpper(ident(currency)))
+	sign, u := "", uint64(n)
+	if n < 0 {
+		sign, u = "-", -u // in uint64, so that the smallest int64 negates too
+	}
+	switch decimals(currency) {
+	case 0:
+		return fmt.Sprintf("%s%d %s", sign, u, currency)
+	case 3:
+		return fmt.Sprintf("%s%d.%03d %s", sign, u/1000, u%1000, currency)
+	}
+	return fmt.Sprintf("%s%d.%02d %s", sign, u/100, u%100, currency)
 }
 
-func abs(n int64) int64 {
-	if n < 0 {
-		return -n
+// decimals is how many decimal places Stripe's amounts in currency have:
+// none for its zero-decimal currencies, three for its three-decimal ones,
+// two for the rest (https://docs.stripe.com/currencies).
+func decimals(currency string) int {
+	switch currency {
+	case "BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF":
+		return 0
+	case "BHD", "JOD", "KWD", "OMR", "TND":
+		return 3
 	}
-	return n
+	return 2
 }
 
 // summarizeStandard: the first few plain fields of data, in key order.
@@ -80,11 +99,14 @@ func summarizeStandard(payload []byte) Summary {
 	var e struct {
 		Data map[string]any `json:"data"`
 	}
-	_ = json.Unmarshal(payload, &e)
+	// Numbers stay as sent: 1000000, not 1e+06.
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.UseNumber()
+	_ = dec.Decode(&e)
 	keys := make([]string, 0, len(e.Data))
 	for k, v := range e.Data {
 		switch v.(type) {
-		case string, float64, bool:
+		case string, json.Number, bool:
 			keys = append(keys, k)
 		}
 	}
@@ -205,14 +227,22 @@ func summarizeGitLab(payload []byte) Summary {
 		if state == "" {
 			state = ident(e.Attrs.State)
 		}
-		text = joinNonEmpty("!"+strconv.FormatInt(e.Attrs.IID, 10), quote(e.Attrs.Title), state)
+		mr := "merge_request" // without object_attributes, rather than "!0"
+		if e.Attrs.IID != 0 {
+			mr = "!" + strconv.FormatInt(e.Attrs.IID, 10)
+		}
+		text = joinNonEmpty(mr, quote(e.Attrs.Title), state)
 	default:
 		text = joinNonEmpty(ident(e.ObjectKind), quote(e.Attrs.Title), ident(e.Attrs.Action))
 	}
 	if p := ident(e.Project.Path); p != "" {
 		text += " [" + p + "]"
 	}
-	return Summary{Action: ident(e.Attrs.Action), Text: strings.TrimSpace(text)}
+	text = strings.TrimSpace(text)
+	if text == "" {
+		text = "(no object_kind)"
+	}
+	return Summary{Action: ident(e.Attrs.Action), Text: text}
 }
 
 // summarizeGitea reads Gitea's GitHub-like payloads with GitHub's

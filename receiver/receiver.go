@@ -212,7 +212,7 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request) *delivery {
 	// 4. Signature header, before the body.
 	v, err := rc.scheme.Begin(r.Header, rc.now())
 	if err != nil {
-		d.header = rc.scheme.SignatureHeader()
+		d.header = rc.faultyHeader(err)
 		return refuse(signatureReason(err), signatureDetail(err))
 	}
 
@@ -234,7 +234,7 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request) *delivery {
 	// 6. Signature against the body.
 	if err := v.Verify(); err != nil {
 		sum := sha256.Sum256(body)
-		d.header, d.bodySHA256 = rc.scheme.SignatureHeader(), hex.EncodeToString(sum[:])
+		d.header, d.bodySHA256 = rc.faultyHeader(err), hex.EncodeToString(sum[:])
 		return fail(signatureReason(err), "")
 	}
 
@@ -286,6 +286,17 @@ func signatureReason(err error) Reason {
 	default:
 		return ReasonNoSecret
 	}
+}
+
+// faultyHeader names the header a signing error is about: the timestamp
+// header of a stale delivery, svix-signature for a Svix one, and the
+// scheme's signature header when the error does not say.
+func (rc *Receiver) faultyHeader(err error) string {
+	var se *signing.Error
+	if errors.As(err, &se) && se.Header != "" {
+		return se.Header
+	}
+	return rc.scheme.SignatureHeader()
 }
 
 // signatureDetail is the developer-facing sentence for a signing error.
