@@ -4,6 +4,7 @@ go 1.26
 
 require (
 	github.com/fatih/color v1.19.0
+	github.com/goccy/go-json v0.12.0
 	github.com/joho/godotenv v1.5.1
 	github.com/urfave/cli/v2 v2.27.7
 )

@@ -1,11 +1,12 @@
 package receiver
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+
+	json "github.com/goccy/go-json"
 
 	"github.com/hooklab/hooklab/internal/term"
 )

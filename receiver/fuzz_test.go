@@ -1,10 +1,13 @@
 package receiver
 
 import (
+	stdjson "encoding/json"
 	"errors"
 	"net/url"
 	"testing"
 	"unicode/utf8"
+
+	gojson "github.com/goccy/go-json"
 )
 
 // FuzzFormPayload: the form decoder never panics, and whatever JSON is put
@@ -30,6 +33,23 @@ func FuzzFormPayload(f *testing.F) {
 		}
 		if _, err := formPayload([]byte("x=" + url.QueryEscape(payload))); !errors.Is(err, errNoPayload) {
 			t.Fatalf("a form without payload gave %v, want errNoPayload", err)
+		}
+	})
+}
+
+// FuzzJSONValidAgrees: the receiver checks payloads with goccy/go-json for
+// speed; it must accept and refuse exactly what encoding/json does.
+func FuzzJSONValidAgrees(f *testing.F) {
+	for _, seed := range []string{
+		`{"a":1}`, `{"a":}`, `[1,2,]`, `"\u12"`, `"\x"`, "\"\xff\"", `01`, `1e`, `{"a":1}x`, ` {} `,
+		`nul`, `tru`, `[`, `"a`, `{"a" 1}`, `-`, `1.`, `.5`, `"\ud800"`, `{"a":[1,{"b":null}],"c":true}`,
+		`1e+5`, `-0.0e-0`, "\"\t\"", `{"a":1,}`, `[[[[[[[[[[]]]]]]]]]]`, "", " ", `""`, `{"":""}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := gojson.Valid(b), stdjson.Valid(b); got != want {
+			t.Fatalf("Valid(%q) = %v, encoding/json says %v", b, got, want)
 		}
 	})
 }

@@ -1,11 +1,12 @@
 package receiver
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"mime"
 	"net/url"
+
+	json "github.com/goccy/go-json"
 )
 
 // Media types a delivery may have.

@@ -2,11 +2,12 @@ package receiver
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
+
+	json "github.com/goccy/go-json"
 
 	"github.com/hooklab/hooklab/internal/term"
 	"github.com/hooklab/hooklab/signing"

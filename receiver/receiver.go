@@ -19,6 +19,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/hooklab/hooklab/provider"
@@ -71,6 +72,7 @@ type Receiver struct {
 	now          func() time.Time
 	recent       *recentIDs
 	stats        *Stats
+	bufs         sync.Pool // *[]byte body buffers, up to eagerAlloc
 }
 
 // New returns a Receiver for cfg. It fails when cfg has no Scheme or a
@@ -131,7 +133,8 @@ type delivery struct {
 	// For 401s: what helps to debug without leaking anything.
 	header     string
 	bodySHA256 string
-	health     bool // a health check, not a delivery
+	health     bool   // a health check, not a delivery
+	buf        []byte // the body's buffer, for the pool
 }
 
 // ServeHTTP runs the pipeline. The order matters: everything that can be
@@ -146,6 +149,26 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rc.answer(w, d)
 	rc.record(r, d, start)
+	rc.putBuf(d.buf)
+}
+
+// getBuf returns an empty body buffer from the pool, or nil.
+func (rc *Receiver) getBuf() []byte {
+	if p, ok := rc.bufs.Get().(*[]byte); ok {
+		return (*p)[:0]
+	}
+	return nil
+}
+
+// putBuf returns a body buffer to the pool once nothing refers to it: the
+// answer and the log record are written, and every string kept from the
+// body (summary, event, id) was copied out of it by the JSON decoder.
+// Buffers past the eager size are left to the collector.
+func (rc *Receiver) putBuf(b []byte) {
+	if b == nil || cap(b) > eagerAlloc {
+		return
+	}
+	rc.bufs.Put(&b)
 }
 
 // health answers GET /healthz. Health checks are logged but not counted
@@ -217,7 +240,8 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request) *delivery {
 	}
 
 	// 5. The body, hashed as it is read.
-	body, err := readBody(r.Body, r.ContentLength, declared, rc.maxBody, v)
+	body, err := readBody(r.Body, r.ContentLength, declared, rc.maxBody, v, rc.getBuf())
+	d.buf = body
 	d.bytes = int64(len(body))
 	switch {
 	case errors.Is(err, errTooLarge):
@@ -323,16 +347,21 @@ const readChunk = 32 << 10
 const eagerAlloc = 1 << 20
 
 // readBody reads the body once, writing each chunk into v as it arrives.
+// It reads into buf when buf is large enough to start with (a pooled
+// buffer), else into a new one.
 // With a declared length it reads exactly that many bytes and fails with
 // errIncomplete (or the read error, such as a deadline) when the body ends
 // early; otherwise it reads at most max bytes and fails with errTooLarge
 // past that. It returns what it read in every case.
-func readBody(r io.Reader, length int64, declared bool, max int64, v io.Writer) ([]byte, error) {
+func readBody(r io.Reader, length int64, declared bool, max int64, v io.Writer, buf []byte) ([]byte, error) {
 	limit := max + 1
 	if declared {
 		limit = length
 	}
-	buf := make([]byte, 0, min(limit, eagerAlloc))
+	if want := min(limit, eagerAlloc); int64(cap(buf)) < want {
+		buf = make([]byte, 0, want)
+	}
+	buf = buf[:0]
 	for int64(len(buf)) < limit {
 		if len(buf) == cap(buf) {
 			buf = slices.Grow(buf, int(min(int64(cap(buf)), limit-int64(cap(buf)))))

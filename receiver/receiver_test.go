@@ -384,7 +384,7 @@ func TestReadBody(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := sha256.New()
-			got, err := readBody(bytes.NewReader(tt.body), tt.length, tt.declared, tt.max, h)
+			got, err := readBody(bytes.NewReader(tt.body), tt.length, tt.declared, tt.max, h, nil)
 			if !errors.Is(err, tt.wantErr) || len(got) != tt.wantLen {
 				t.Fatalf("readBody = %d bytes, %v; want %d bytes, %v", len(got), err, tt.wantLen, tt.wantErr)
 			}

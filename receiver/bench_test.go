@@ -1,0 +1,115 @@
+package receiver
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+
+	"github.com/hooklab/hooklab/fixtures"
+	"github.com/hooklab/hooklab/signing"
+)
+
+// pushOfSize returns a valid push payload of about n bytes: the push
+// fixture with its commits repeated.
+func pushOfSize(tb testing.TB, n int) []byte {
+	tb.Helper()
+	f, ok := fixtures.Lookup("push")
+	if !ok {
+		tb.Fatal("no push fixture")
+	}
+	var p map[string]any
+	if err := json.Unmarshal(f.Body, &p); err != nil {
+		tb.Fatal(err)
+	}
+	commits := p["commits"].([]any)
+	for len(mustMarshal(tb, p)) < n {
+		p["commits"] = append(p["commits"].([]any), commits...)
+	}
+	return mustMarshal(tb, p)
+}
+
+func mustMarshal(tb testing.TB, v any) []byte {
+	tb.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// discardWriter is a ResponseWriter that keeps nothing, so the benchmark
+// measures the handler, not the recorder.
+type discardWriter struct{ h http.Header }
+
+func (w *discardWriter) Header() http.Header         { return w.h }
+func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (w *discardWriter) WriteHeader(int)             {}
+
+// BenchmarkHandler is the whole pipeline for a signed GitHub push, with
+// JSON logging on (to io.Discard), as listen --log-format json runs it.
+func BenchmarkHandler(b *testing.B) {
+	for _, size := range []int{8 << 10, 256 << 10} {
+		b.Run(strconv.Itoa(size>>10)+"KiB", func(b *testing.B) {
+			body := pushOfSize(b, size)
+			s, err := signing.NewGitHub(testSecret)
+			if err != nil {
+				b.Fatal(err)
+			}
+			rc, err := New(Config{Scheme: s, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+			if err != nil {
+				b.Fatal(err)
+			}
+			sig := hubSignature(testSecret, body)
+			reader := bytes.NewReader(body)
+			req := httptest.NewRequest(http.MethodPost, DefaultPath, reader)
+			req.Header.Set("Content-Length", strconv.Itoa(len(body)))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set(EventHeader, "push")
+			req.Header.Set(signing.GitHubSignatureHeader, sig)
+			w := &discardWriter{h: http.Header{}}
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				reader.Reset(body)
+				req.Body = io.NopCloser(reader)
+				req.Header.Set(DeliveryHeader, fmt.Sprint(i))
+				i++
+				clear(w.h)
+				rc.ServeHTTP(w, req)
+			}
+		})
+	}
+}
+
+// BenchmarkJSON compares ways to check a payload and read its summary.
+func BenchmarkJSON(b *testing.B) {
+	body := pushOfSize(b, 8<<10)
+	b.Run("Valid", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			json.Valid(body)
+		}
+	})
+	b.Run("summarize", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for b.Loop() {
+			summarize("github", "push", body)
+		}
+	})
+	b.Run("decodePayload+summarize", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for b.Loop() {
+			p, _, _ := decodePayload("application/json", body)
+			summarize("github", "push", p)
+		}
+	})
+}
