@@ -25,6 +25,7 @@ const (
 	ReasonPayloadMissing       Reason = "payload_missing"
 	ReasonEventMissing         Reason = "event_missing"
 	ReasonNoSecret             Reason = "no_secret"
+	ReasonOverloaded           Reason = "overloaded"
 )
 
 // ReasonInfo is one row of the reason table: the status that goes with a
@@ -46,6 +47,7 @@ var reasonTable = []ReasonInfo{
 	{ReasonSignatureMissing, http.StatusUnauthorized, "the signature header is missing; sign the raw body with the shared secret"},
 	{ReasonSignatureMalformed, http.StatusUnauthorized, "the signature header is not in the expected format"},
 	{ReasonTimestampOutOfRange, http.StatusUnauthorized, "the signed timestamp is further from now than the tolerance: a replay, or a clock that is off"},
+	{ReasonOverloaded, http.StatusServiceUnavailable, "too many large bodies are being received at once (--max-inflight); retry after the Retry-After seconds"},
 	{ReasonBodyIncomplete, http.StatusBadRequest, "the body ended before its Content-Length; the client stopped early or declared the wrong length"},
 	{ReasonBodyTimeout, http.StatusRequestTimeout, "the body did not arrive in time"},
 	{ReasonSignatureMismatch, http.StatusUnauthorized, "the signature does not match the body: the body or the secret differs"},

@@ -58,6 +58,10 @@ type Config struct {
 	// RecentDeliveries is how many delivery ids are remembered to spot
 	// redeliveries (DefaultRecentDeliveries).
 	RecentDeliveries int
+	// MaxInflight is how many bytes of bodies over 64 KiB may be held at
+	// once (DefaultMaxInflight); past it, new large deliveries get 503 with
+	// Retry-After. Negative means no limit.
+	MaxInflight int64
 }
 
 // Receiver is the webhook http.Handler. Build it with New. It is safe for
@@ -73,6 +77,7 @@ type Receiver struct {
 	recent       *recentIDs
 	stats        *Stats
 	bufs         sync.Pool // *[]byte body buffers, up to eagerAlloc
+	inflight     *budget
 }
 
 // New returns a Receiver for cfg. It fails when cfg has no Scheme or a
@@ -111,6 +116,10 @@ func New(cfg Config) (*Receiver, error) {
 	if rc.now == nil {
 		rc.now = time.Now
 	}
+	rc.inflight = &budget{max: cfg.MaxInflight}
+	if cfg.MaxInflight == 0 {
+		rc.inflight.max = DefaultMaxInflight
+	}
 	if cfg.RecentDeliveries == 0 {
 		rc.recent = newRecentIDs(DefaultRecentDeliveries)
 	}
@@ -135,6 +144,7 @@ type delivery struct {
 	bodySHA256 string
 	health     bool   // a health check, not a delivery
 	buf        []byte // the body's buffer, for the pool
+	reserved   int64  // bytes of the in-flight budget held
 }
 
 // ServeHTTP runs the pipeline. The order matters: everything that can be
@@ -150,6 +160,7 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rc.answer(w, d)
 	rc.record(r, d, start)
 	rc.putBuf(d.buf)
+	rc.inflight.release(d.reserved)
 }
 
 // getBuf returns an empty body buffer from the pool, or nil.
@@ -238,6 +249,18 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request) *delivery {
 		d.header = rc.faultyHeader(err)
 		return refuse(signatureReason(err), signatureDetail(err))
 	}
+
+	// The in-flight budget, for large bodies; what a chunked body will
+	// take is not known, so it reserves the most it may take.
+	reserve := r.ContentLength
+	if !declared {
+		reserve = rc.maxBody
+	}
+	if !rc.inflight.acquire(reserve) {
+		w.Header().Set("Retry-After", "1")
+		return refuse(ReasonOverloaded, "")
+	}
+	d.reserved = reserve
 
 	// 5. The body, hashed as it is read.
 	body, err := readBody(r.Body, r.ContentLength, declared, rc.maxBody, v, rc.getBuf())

@@ -40,6 +40,7 @@ type listenOptions struct {
 	EnvFile          string
 	EnvFileSet       bool
 	MaxBody          string
+	MaxInflight      string
 	AllowChunked     bool
 	Tolerance        time.Duration
 	LogFormat        string
@@ -68,6 +69,7 @@ func listenCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 			envFileFlag(envSecret + ", " + envSecretPrevious + ", " + envProvider + ", " + envAddr + " and " + envPath),
 			&cli.DurationFlag{Name: "tolerance", Value: signing.DefaultTolerance, Usage: "how far a signed timestamp may be from now, either way (`DURATION`; stripe, standard, slack); 0 accepts any, for old captures"},
 			&cli.StringFlag{Name: "max-body", Value: "25MiB", Usage: "largest body accepted (`SIZE`, e.g. 25MiB, 512KiB); larger ones get 413 unread"},
+			&cli.StringFlag{Name: "max-inflight", Value: "256MiB", Usage: "bytes of bodies over 64 KiB held at once (`SIZE`); past it, new large deliveries get 503 with Retry-After"},
 			&cli.BoolFlag{Name: "allow-chunked", Usage: "accept bodies without Content-Length (still capped by --max-body)"},
 			&cli.StringFlag{Name: "log-format", Value: logText, Usage: "`FORMAT` of the log: text (one coloured line per delivery) or json (one object per line)"},
 			colorFlag(),
@@ -82,7 +84,8 @@ func listenCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 				Secrets: c.StringSlice("secret"), SecretFile: c.String("secret-file"),
 				Provider: c.String("provider"), ProviderSet: c.IsSet("provider"),
 				EnvFile: c.String("env-file"), EnvFileSet: c.IsSet("env-file"),
-				MaxBody: c.String("max-body"), AllowChunked: c.Bool("allow-chunked"), Tolerance: c.Duration("tolerance"),
+				MaxBody: c.String("max-body"), MaxInflight: c.String("max-inflight"),
+				AllowChunked: c.Bool("allow-chunked"), Tolerance: c.Duration("tolerance"),
 				LogFormat: c.String("log-format"), Color: c.String("color"),
 			})
 		},
@@ -96,6 +99,7 @@ type listenConfig struct {
 	addr, path   string
 	secret       secret
 	maxBody      int64
+	maxInflight  int64
 	allowChunked bool
 	json         bool
 	color        bool
@@ -116,6 +120,9 @@ func resolveListen(sys system, o listenOptions) (listenConfig, error) {
 	}
 	if cfg.maxBody, err = parseSize(o.MaxBody); err != nil {
 		return cfg, usageErrorf("--max-body: %v", err)
+	}
+	if cfg.maxInflight, err = parseSize(o.MaxInflight); err != nil {
+		return cfg, usageErrorf("--max-inflight: %v", err)
 	}
 	env, err := loadEnviron(sys.getenv, o.EnvFile, o.EnvFileSet)
 	if err != nil {
@@ -182,7 +189,7 @@ func runListen(ctx context.Context, sys system, o listenOptions) error {
 		return fail(usageErrorf("cannot use the secret: %v", err))
 	}
 	rc, err := receiver.New(receiver.Config{
-		Scheme: scheme, Path: cfg.path, MaxBody: cfg.maxBody, AllowChunked: cfg.allowChunked,
+		Scheme: scheme, Path: cfg.path, MaxBody: cfg.maxBody, MaxInflight: cfg.maxInflight, AllowChunked: cfg.allowChunked,
 		Logger: log, Now: sys.now,
 	})
 	if err != nil {
