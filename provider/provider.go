@@ -25,19 +25,33 @@ type Provider struct {
 	// (Stripe's "id", Slack's "event_id") or the signature headers do
 	// (Standard Webhooks' webhook-id).
 	DeliveryHeader string
+	// DeliveryFallback carries the delivery id when DeliveryHeader is absent
+	// (GitLab before 17.4 sends no Idempotency-Key).
+	DeliveryFallback string
 	// HookIDHeader carries the id of the hook configuration (GitHub).
 	HookIDHeader string
+	// SignsBody is false for a scheme that signs nothing (GitLab's token).
+	SignsBody bool
+	// FormSignsPayload is set when, in form mode, the JSON inside the
+	// payload field is signed rather than the form body (Gitea).
+	FormSignsPayload bool
+	// SlashCommands is set when a form without a payload field is a
+	// delivery of its own (Slack's slash commands).
+	SlashCommands bool
 }
 
 // The providers, GitHub first, in signing.Providers order.
+// Shopify's X-Shopify-Event-Id and GitLab's Idempotency-Key stay the same
+// when a delivery is retried, which is what spotting redeliveries needs
+// (both providers' documentation says to deduplicate on them).
 var all = []Provider{
-	{Name: signing.ProviderGitHub, EventHeader: "X-GitHub-Event", DeliveryHeader: "X-GitHub-Delivery", HookIDHeader: "X-GitHub-Hook-ID"},
-	{Name: signing.ProviderStripe},
-	{Name: signing.ProviderStandard},
-	{Name: signing.ProviderSlack},
-	{Name: signing.ProviderShopify, EventHeader: "X-Shopify-Topic", DeliveryHeader: "X-Shopify-Webhook-Id"},
-	{Name: signing.ProviderGitLab, EventHeader: "X-Gitlab-Event", DeliveryHeader: "X-Gitlab-Event-UUID"},
-	{Name: signing.ProviderGitea, EventHeader: "X-Gitea-Event", DeliveryHeader: "X-Gitea-Delivery"},
+	{Name: signing.ProviderGitHub, EventHeader: "X-GitHub-Event", DeliveryHeader: "X-GitHub-Delivery", HookIDHeader: "X-GitHub-Hook-ID", SignsBody: true},
+	{Name: signing.ProviderStripe, SignsBody: true},
+	{Name: signing.ProviderStandard, SignsBody: true},
+	{Name: signing.ProviderSlack, SignsBody: true, SlashCommands: true},
+	{Name: signing.ProviderShopify, EventHeader: "X-Shopify-Topic", DeliveryHeader: "X-Shopify-Event-Id", DeliveryFallback: "X-Shopify-Webhook-Id", SignsBody: true},
+	{Name: signing.ProviderGitLab, EventHeader: "X-Gitlab-Event", DeliveryHeader: "Idempotency-Key", DeliveryFallback: "X-Gitlab-Event-UUID"},
+	{Name: signing.ProviderGitea, EventHeader: "X-Gitea-Event", DeliveryHeader: "X-Gitea-Delivery", SignsBody: true, FormSignsPayload: true},
 }
 
 // All returns every provider, GitHub first.
@@ -101,7 +115,9 @@ func (p Provider) Identify(h http.Header, payload []byte) (event, id string) {
 	}
 	switch {
 	case p.DeliveryHeader != "":
-		id = h.Get(p.DeliveryHeader)
+		if id = h.Get(p.DeliveryHeader); id == "" && p.DeliveryFallback != "" {
+			id = h.Get(p.DeliveryFallback)
+		}
 	case p.Name == signing.ProviderStandard:
 		if id = h.Get(signing.StandardIDHeader); id == "" {
 			id = h.Get(signing.SvixIDHeader)

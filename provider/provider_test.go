@@ -16,13 +16,16 @@ func TestLookup(t *testing.T) {
 		want provider.Provider
 	}{
 		{name: "github", want: provider.Provider{Name: "github", EventHeader: "X-GitHub-Event",
-			DeliveryHeader: "X-GitHub-Delivery", HookIDHeader: "X-GitHub-Hook-ID"}},
-		{name: "stripe", want: provider.Provider{Name: "stripe"}},
-		{name: "standard", want: provider.Provider{Name: "standard"}},
-		{name: "slack", want: provider.Provider{Name: "slack"}},
-		{name: "shopify", want: provider.Provider{Name: "shopify", EventHeader: "X-Shopify-Topic", DeliveryHeader: "X-Shopify-Webhook-Id"}},
-		{name: "gitlab", want: provider.Provider{Name: "gitlab", EventHeader: "X-Gitlab-Event", DeliveryHeader: "X-Gitlab-Event-UUID"}},
-		{name: "gitea", want: provider.Provider{Name: "gitea", EventHeader: "X-Gitea-Event", DeliveryHeader: "X-Gitea-Delivery"}},
+			DeliveryHeader: "X-GitHub-Delivery", HookIDHeader: "X-GitHub-Hook-ID", SignsBody: true}},
+		{name: "stripe", want: provider.Provider{Name: "stripe", SignsBody: true}},
+		{name: "standard", want: provider.Provider{Name: "standard", SignsBody: true}},
+		{name: "slack", want: provider.Provider{Name: "slack", SignsBody: true, SlashCommands: true}},
+		{name: "shopify", want: provider.Provider{Name: "shopify", EventHeader: "X-Shopify-Topic",
+			DeliveryHeader: "X-Shopify-Event-Id", DeliveryFallback: "X-Shopify-Webhook-Id", SignsBody: true}},
+		{name: "gitlab", want: provider.Provider{Name: "gitlab", EventHeader: "X-Gitlab-Event",
+			DeliveryHeader: "Idempotency-Key", DeliveryFallback: "X-Gitlab-Event-UUID"}},
+		{name: "gitea", want: provider.Provider{Name: "gitea", EventHeader: "X-Gitea-Event",
+			DeliveryHeader: "X-Gitea-Delivery", SignsBody: true, FormSignsPayload: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -52,6 +52,12 @@ func decodePayload(contentType string, body []byte) (payload []byte, reason Reas
 
 var errNoPayload = errors.New("no payload field")
 
+// isForm reports whether a Content-Type is form-encoded.
+func isForm(contentType string) bool {
+	media, _, err := mime.ParseMediaType(contentType)
+	return err == nil && media == mediaForm
+}
+
 // formPayload decodes an application/x-www-form-urlencoded body and returns
 // its payload field. A body that does not decode, or that has the field
 // more than once (which would make it ambiguous which one was meant), is

@@ -3,6 +3,7 @@ package receiver
 import (
 	"bytes"
 	"fmt"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -275,4 +276,21 @@ func summarizeGitea(event string, payload []byte) Summary {
 		}
 	}
 	return summarizeGitHub(event, payload)
+}
+
+// summarizeSlashCommand reads a Slack slash command's form: /deploy
+// "staging" by mona in ops. It reports false for a form that is not one.
+func summarizeSlashCommand(body []byte) (Summary, bool) {
+	values, err := url.ParseQuery(string(body))
+	if err != nil || values.Get("command") == "" {
+		return Summary{}, false
+	}
+	text := joinNonEmpty(ident(values.Get("command")), quote(values.Get("text")))
+	if u := ident(values.Get("user_name")); u != "" {
+		text += " by " + u
+	}
+	if c := ident(values.Get("channel_name")); c != "" {
+		text += " in " + c
+	}
+	return Summary{Action: ident(values.Get("command")), Text: text}, true
 }

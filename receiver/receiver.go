@@ -204,7 +204,9 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request) *delivery {
 		d.event = r.Header.Get(rc.provider.EventHeader)
 	}
 	if rc.provider.DeliveryHeader != "" {
-		d.id = r.Header.Get(rc.provider.DeliveryHeader)
+		if d.id = r.Header.Get(rc.provider.DeliveryHeader); d.id == "" && rc.provider.DeliveryFallback != "" {
+			d.id = r.Header.Get(rc.provider.DeliveryFallback)
+		}
 	}
 	fail := func(reason Reason, detail string) *delivery {
 		d.reason, d.detail = reason, detail
@@ -262,8 +264,14 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request) *delivery {
 	}
 	d.reserved = reserve
 
-	// 5. The body, hashed as it is read.
-	body, err := readBody(r.Body, r.ContentLength, declared, rc.maxBody, v, rc.getBuf())
+	// 5. The body, hashed as it is read; except for Gitea's form mode, which
+	// signs the JSON inside the form, hashed once the form is decoded.
+	formSigned := rc.provider.FormSignsPayload && isForm(r.Header.Get("Content-Type"))
+	hashWhileReading := io.Writer(v)
+	if formSigned {
+		hashWhileReading = io.Discard
+	}
+	body, err := readBody(r.Body, r.ContentLength, declared, rc.maxBody, hashWhileReading, rc.getBuf())
 	d.buf = body
 	d.bytes = int64(len(body))
 	switch {
@@ -278,15 +286,33 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request) *delivery {
 			strconv.FormatInt(r.ContentLength, 10)+" declared bytes; the client stopped early or declared the wrong length")
 	}
 
+	if formSigned {
+		signed := body
+		if p, err := formPayload(body); err == nil {
+			signed = p
+		}
+		v.Write(signed)
+	}
+
 	// 6. Signature against the body.
 	if err := v.Verify(); err != nil {
-		sum := sha256.Sum256(body)
-		d.header, d.bodySHA256 = rc.faultyHeader(err), hex.EncodeToString(sum[:])
-		return fail(signatureReason(err), "")
+		d.header = rc.faultyHeader(err)
+		if rc.provider.SignsBody {
+			sum := sha256.Sum256(body)
+			d.bodySHA256 = hex.EncodeToString(sum[:])
+		}
+		return fail(signatureReason(err), signatureDetail(err))
 	}
 
 	// 7. Content type; only now is the body looked at.
 	payload, reason, detail := decodePayload(r.Header.Get("Content-Type"), body)
+	if reason == ReasonPayloadMissing && rc.provider.SlashCommands {
+		// A Slack slash command is a form of its own fields, with no payload.
+		if sum, ok := summarizeSlashCommand(body); ok {
+			d.event, d.summary, d.reason = "slash_command", sum, ReasonOK
+			return d
+		}
+	}
 	if reason != "" {
 		return fail(reason, detail)
 	}

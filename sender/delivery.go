@@ -3,6 +3,7 @@ package sender
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"maps"
 	"net/url"
@@ -104,12 +105,15 @@ func (d Delivery) Body() []byte {
 // WrongSecret returns a secret for provider that is sure to differ from
 // secret and that the provider's scheme accepts (a Standard Webhooks secret
 // must be whsec_ and base64).
+//
+// It is derived from a hash of the secret, so that it says nothing of it:
+// GitLab's scheme sends its token as it is, to whatever receiver is tested.
 func WrongSecret(providerName, secret string) string {
+	sum := sha256.Sum256([]byte("hooklab wrong secret: " + secret))
 	if providerName == signing.ProviderStandard {
-		sum := sha256.Sum256([]byte("hooklab wrong secret: " + secret))
 		return "whsec_" + base64.StdEncoding.EncodeToString(sum[:])
 	}
-	return secret + "-but-not-the-shared-secret"
+	return "wrong-" + hex.EncodeToString(sum[:16])
 }
 
 // Request builds the request the provider would send for d: its headers in
@@ -139,6 +143,7 @@ func (d Delivery) Request() (*Request, error) {
 	}
 	set(prov.EventHeader, d.Event)
 	set(prov.DeliveryHeader, d.ID)
+	set(prov.DeliveryFallback, d.ID)
 	set(prov.HookIDHeader, d.HookID)
 
 	secrets := append([]string{d.Secret}, d.OtherSecrets...)
@@ -158,7 +163,11 @@ func (d Delivery) Request() (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, err := scheme.Sign(signing.Message{Body: body, ID: d.ID, Time: d.Time})
+	signed := body
+	if prov.FormSignsPayload && d.ContentType == ContentForm {
+		signed = d.Payload // Gitea signs the JSON inside the form
+	}
+	h, err := scheme.Sign(signing.Message{Body: signed, ID: d.ID, Time: d.Time})
 	if err != nil {
 		return nil, err
 	}

@@ -135,11 +135,13 @@ func TestProviderRequestHeaders(t *testing.T) {
 		}},
 		{provider: "shopify", want: []sender.Field{
 			{Name: "X-Shopify-Topic", Value: "invoice.paid"},
+			{Name: "X-Shopify-Event-Id", Value: id},
 			{Name: "X-Shopify-Webhook-Id", Value: id},
 			{Name: "X-Shopify-Hmac-Sha256", Value: base64.StdEncoding.EncodeToString(hmacSHA256([]byte(testSecret), body))},
 		}},
 		{provider: "gitlab", want: []sender.Field{
 			{Name: "X-Gitlab-Event", Value: "invoice.paid"},
+			{Name: "Idempotency-Key", Value: id},
 			{Name: "X-Gitlab-Event-UUID", Value: id},
 			{Name: "X-Gitlab-Token", Value: testSecret},
 		}},
