@@ -56,25 +56,30 @@ type sendOptions struct {
 	JSON         bool
 	Color        string
 	Timeout      time.Duration
+	Load         loadOptions // --count, --concurrency, --rate, --duration: see load.go
 }
 
 func sendCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 	return &cli.Command{
 		Name:      "send",
 		Usage:     "send a fixture or any payload to a receiver, signed right, wrong or not at all",
-		UsageText: "hooklab send [FIXTURE] [--file PATH|- --event TYPE] [--url URL] [--signature valid|wrong|missing] [--length auto|missing|chunked|N] [options]",
+		UsageText: "hooklab send [FIXTURE] [--file PATH|- --event TYPE] [--url URL] [--signature valid|wrong|missing] [--length auto|missing|chunked|N] [options]\nhooklab send [FIXTURE] --count N|--duration D [--concurrency C] [--rate R] [options]",
 		Description: "Sends a webhook the way GitHub does, or deliberately not: with a wrong or missing signature, a\n" +
 			"missing, chunked or false Content-Length, JSON or form encoded. With no fixture it sends ping.\n" +
 			"Exits 0 when the answer is what --expect says (2xx by default), 1 when it is not or nothing\n" +
 			"answered, 2 for bad usage.\n\n" +
+			"With --count or --duration it is a load test: every request signed afresh, with a delivery id of\n" +
+			"its own, over kept-alive connections; it reports req/s, latency percentiles and the statuses, and\n" +
+			"exits 0 only when every answer was what --expect says and nothing failed.\n\n" +
 			"Examples:\n" +
 			"   hooklab send push                                   # 200 from hooklab listen\n" +
 			"   hooklab send push --signature wrong --expect 401    # exit 0: the receiver refused it\n" +
 			"   hooklab send --length missing --expect 411\n" +
 			"   hooklab send --file payload.json --event deployment --json | jq .status\n" +
+			"   hooklab send push --count 20000 --concurrency 32    # a load test\n" +
 			"   hooklab send --list",
 		OnUsageError: onUsageError,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "url", Value: defaultURL, Usage: "the receiver's `URL` (http or https) [$" + envURL + "]"},
 			&cli.StringFlag{Name: "file", Usage: "send the payload in `PATH` byte for byte (- for standard input); needs --event"},
 			&cli.StringFlag{Name: "event", Usage: "the event `TYPE` to send as X-GitHub-Event (default: the fixture's)"},
@@ -94,7 +99,7 @@ func sendCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object: the request, status, answer headers and body, duration_ms"},
 			colorFlag(),
 			&cli.DurationFlag{Name: "timeout", Value: sender.DefaultTimeout, Usage: "give up when no answer came in `DURATION`"},
-		},
+		}, loadFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.Args().Len() > 1 {
 				return usageErrorf("send takes at most one fixture, got %q", c.Args().Slice())
@@ -109,6 +114,7 @@ func sendCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 				Timestamp: c.Int64("timestamp"), TimestampSet: c.IsSet("timestamp"), SignWithAll: c.Bool("sign-with-all"),
 				Signature: c.String("signature"), Length: c.String("length"), ContentType: c.String("content-type"),
 				Expect: c.StringSlice("expect"), JSON: c.Bool("json"), Color: c.String("color"), Timeout: c.Duration("timeout"),
+				Load: loadOptionsFrom(c),
 			})
 		},
 	}
@@ -365,6 +371,9 @@ func runSend(ctx context.Context, sys system, o sendOptions) error {
 		}
 		return listFixtures(sys.stdout, o.JSON, only)
 	}
+	if o.Load.requested() {
+		return runLoad(ctx, sys, o)
+	}
 	plan, err := resolveSend(sys, o)
 	if err != nil {
 		return err
@@ -398,18 +407,21 @@ func runSend(ctx context.Context, sys system, o sendOptions) error {
 	return nil
 }
 
+// sentRequest describes a request as it was sent.
+type sentRequest struct {
+	URL         string `json:"url"`
+	Source      string `json:"source"`
+	Event       string `json:"event"`
+	Delivery    string `json:"delivery"`
+	Bytes       int    `json:"bytes"`
+	ContentType string `json:"content_type"`
+	Signature   string `json:"signature"`
+	Length      string `json:"length"`
+}
+
 // sendReport is what send prints, as one line or as one JSON object.
 type sendReport struct {
-	Request struct {
-		URL         string `json:"url"`
-		Source      string `json:"source"`
-		Event       string `json:"event"`
-		Delivery    string `json:"delivery"`
-		Bytes       int    `json:"bytes"`
-		ContentType string `json:"content_type"`
-		Signature   string `json:"signature"`
-		Length      string `json:"length"`
-	} `json:"request"`
+	Request    sentRequest       `json:"request"`
 	Status     int               `json:"status,omitempty"`
 	Headers    map[string]string `json:"headers,omitempty"`
 	Body       json.RawMessage   `json:"body,omitempty"`
@@ -425,29 +437,7 @@ type sendReport struct {
 // replaced the event, id, content type or signature), and what came back.
 // elapsed is the time until the answer, or until giving up.
 func newSendReport(plan sendPlan, req *sender.Request, resp *sender.Response, err error, elapsed time.Duration) sendReport {
-	var r sendReport
-	d := plan.delivery
-	r.Request.URL, r.Request.Source = d.URL.String(), plan.source
-	r.Request.Event, r.Request.Delivery = d.Event, d.ID
-	if prov, err := provider.Lookup(d.Provider); err == nil {
-		// As sent: --header may have replaced them.
-		if prov.EventHeader != "" {
-			r.Request.Event = req.Get(prov.EventHeader)
-		}
-		if prov.DeliveryHeader != "" {
-			r.Request.Delivery = req.Get(prov.DeliveryHeader)
-		}
-	}
-	r.Request.Bytes, r.Request.ContentType = len(req.Body), string(d.ContentType)
-	r.Request.Signature, r.Request.Length = string(d.Signature), d.Length.String()
-	for _, f := range d.Extra {
-		switch {
-		case strings.EqualFold(f.Name, "Content-Type"):
-			r.Request.ContentType = f.Value
-		case strings.EqualFold(f.Name, signing.GitHubSignatureHeader), strings.EqualFold(f.Name, signing.GitHubLegacySignatureHeader):
-			r.Request.Signature = "from --header"
-		}
-	}
+	r := sendReport{Request: describeRequest(plan, req)}
 	r.Expected = plan.expect.String()
 	r.DurationMS = float64(elapsed.Microseconds()) / 1000
 	if err != nil {
@@ -466,6 +456,32 @@ func newSendReport(plan sendPlan, req *sender.Request, resp *sender.Response, er
 		r.Body, _ = json.Marshal(string(resp.Body))
 	}
 	r.reason = resp.Reason()
+	return r
+}
+
+// describeRequest says what req, built from plan, is, as sent: --header
+// may have replaced the event, id, content type or signature.
+func describeRequest(plan sendPlan, req *sender.Request) sentRequest {
+	d := plan.delivery
+	r := sentRequest{URL: d.URL.String(), Source: plan.source, Event: d.Event, Delivery: d.ID}
+	if prov, err := provider.Lookup(d.Provider); err == nil {
+		if prov.EventHeader != "" {
+			r.Event = req.Get(prov.EventHeader)
+		}
+		if prov.DeliveryHeader != "" {
+			r.Delivery = req.Get(prov.DeliveryHeader)
+		}
+	}
+	r.Bytes, r.ContentType = len(req.Body), string(d.ContentType)
+	r.Signature, r.Length = string(d.Signature), d.Length.String()
+	for _, f := range d.Extra {
+		switch {
+		case strings.EqualFold(f.Name, "Content-Type"):
+			r.ContentType = f.Value
+		case strings.EqualFold(f.Name, signing.GitHubSignatureHeader), strings.EqualFold(f.Name, signing.GitHubLegacySignatureHeader):
+			r.Signature = "from --header"
+		}
+	}
 	return r
 }
 
