@@ -169,11 +169,16 @@ func runListen(ctx context.Context, sys system, o listenOptions) error {
 		}
 		return err
 	}
+	// Records are written in batches by a goroutine of their own, so that a
+	// burst of deliveries makes few writes and no handler waits on output.
+	// It is closed before anything else is printed (the summary).
+	logOut := receiver.NewLogWriter(sys.stdout)
+	defer logOut.Close()
 	var handler slog.Handler
 	if cfg.json {
-		handler = slog.NewJSONHandler(sys.stdout, nil)
+		handler = slog.NewJSONHandler(logOut, nil)
 	} else {
-		handler = receiver.NewTextHandler(sys.stdout, cfg.color)
+		handler = receiver.NewTextHandler(logOut, cfg.color)
 	}
 	log := slog.New(handler)
 	fail := func(err error) error {
@@ -215,6 +220,7 @@ func runListen(ctx context.Context, sys system, o listenOptions) error {
 	case err != nil:
 		return fail(fmt.Errorf("serving stopped: %w", err))
 	}
+	logOut.Close()
 	printSummary(sys.stdout, log, cfg, rc.Stats())
 	return nil
 }

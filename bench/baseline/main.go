@@ -1,0 +1,131 @@
+// Command baseline is the yardstick of bench/run.sh: two receivers to
+// measure hooklab listen against, and the payloads they are measured with.
+//
+//	baseline -mode bare            reads the body and answers 200: the most
+//	                               net/http can do, the ceiling
+//	baseline -mode straightforward io.ReadAll, crypto/hmac and json.Valid:
+//	                               the receiver most tutorials write
+//	baseline -mode payload -size N prints a valid GitHub push of about N bytes
+//
+// The receivers listen on -addr and print their URL on the first line.
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/hooklab/hooklab/fixtures"
+)
+
+func main() {
+	mode := flag.String("mode", "bare", "bare, straightforward or payload")
+	addr := flag.String("addr", "127.0.0.1:0", "address to listen on")
+	secret := flag.String("secret", os.Getenv("WEBHOOK_SECRET"), "shared secret (straightforward)")
+	size := flag.Int("size", 8<<10, "payload size in bytes (payload)")
+	flag.Parse()
+	if err := run(*mode, *addr, *secret, *size); err != nil {
+		fmt.Fprintln(os.Stderr, "baseline:", err)
+		os.Exit(1)
+	}
+}
+
+func run(mode, addr, secret string, size int) error {
+	var h http.Handler
+	switch mode {
+	case "payload":
+		p, err := payload(size)
+		if err != nil {
+			return err
+		}
+		_, err = os.Stdout.Write(p)
+		return err
+	case "bare":
+		h = http.HandlerFunc(bare)
+	case "straightforward":
+		if secret == "" {
+			return errors.New("straightforward needs -secret or WEBHOOK_SECRET")
+		}
+		h = straightforward([]byte(secret))
+	default:
+		return fmt.Errorf("unknown mode %q", mode)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("http://%s/webhook\n", ln.Addr())
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv := &http.Server{Handler: h}
+	go func() { <-ctx.Done(); srv.Close() }()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// bare reads the body and answers 200.
+func bare(w http.ResponseWriter, r *http.Request) {
+	io.Copy(io.Discard, r.Body)
+	w.WriteHeader(http.StatusOK)
+}
+
+// straightforward is the receiver of most tutorials: read everything,
+// verify, check the JSON.
+func straightforward(secret []byte) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, "read", http.StatusBadRequest)
+			return
+		}
+		mac := hmac.New(sha256.New, secret)
+		mac.Write(body)
+		want := "sha256=" + hex.EncodeToString(mac.Sum(nil))
+		if !hmac.Equal([]byte(want), []byte(r.Header.Get("X-Hub-Signature-256"))) {
+			http.Error(w, "signature", http.StatusUnauthorized)
+			return
+		}
+		if !json.Valid(body) {
+			http.Error(w, "json", http.StatusBadRequest)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}
+}
+
+// payload is the push fixture with its commits repeated to about size
+// bytes: a realistic body, valid JSON.
+func payload(size int) ([]byte, error) {
+	f, ok := fixtures.Lookup("push")
+	if !ok {
+		return nil, errors.New("no push fixture")
+	}
+	var p map[string]any
+	if err := json.Unmarshal(f.Body, &p); err != nil {
+		return nil, err
+	}
+	commits, _ := p["commits"].([]any)
+	if len(commits) == 0 {
+		return nil, errors.New("the push fixture has no commits")
+	}
+	for {
+		b, err := json.Marshal(p)
+		if err != nil || len(b) >= size {
+			return b, err
+		}
+		p["commits"] = append(p["commits"].([]any), commits[0])
+	}
+}

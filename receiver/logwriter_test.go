@@ -1,0 +1,68 @@
+package receiver
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// lockedBuffer is a bytes.Buffer safe for the writer goroutine and the test.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestLogWriterKeepsEveryLineInOrder(t *testing.T) {
+	var out lockedBuffer
+	lw := NewLogWriter(&out)
+	const writers, lines = 8, 2000
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range lines {
+				fmt.Fprintf(lw, "w%d %06d %s\n", w, i, strings.Repeat("x", i%300))
+			}
+		}()
+	}
+	wg.Wait()
+	if err := lw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	next := make([]int, writers)
+	n := 0
+	for _, line := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+		var w, i int
+		if _, err := fmt.Sscanf(line, "w%d %d", &w, &i); err != nil {
+			t.Fatalf("line %q is not whole: %v", line, err)
+		}
+		if i != next[w] {
+			t.Fatalf("writer %d: line %d came where %d was due", w, i, next[w])
+		}
+		next[w]++
+		n++
+	}
+	if n != writers*lines {
+		t.Errorf("%d lines, want %d", n, writers*lines)
+	}
+	// After Close, writes go straight through.
+	fmt.Fprintln(lw, "after")
+	if !strings.HasSuffix(out.String(), "after\n") {
+		t.Errorf("a write after Close was lost")
+	}
+}
