@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"runtime/debug"
 	"strconv"
@@ -194,6 +195,9 @@ func resolveSend(sys system, o sendOptions) (sendPlan, error) {
 	}
 	if o.SignWithAll && d.Provider != signing.ProviderStripe && d.Provider != signing.ProviderStandard {
 		return plan, usageErrorf("--sign-with-all is for the schemes whose header lists several signatures (stripe, standard), not %s", d.Provider)
+	}
+	if err := bodyProviderFlags(d.Provider, o); err != nil {
+		return plan, err
 	}
 	d.Secret, d.OtherSecrets, d.SignWithAll = s.value, s.others, o.SignWithAll
 	d.Time = sys.now()
@@ -465,12 +469,13 @@ func describeRequest(plan sendPlan, req *sender.Request) sentRequest {
 	d := plan.delivery
 	r := sentRequest{URL: d.URL.String(), Source: plan.source, Event: d.Event, Delivery: d.ID}
 	if prov, err := provider.Lookup(d.Provider); err == nil {
-		if prov.EventHeader != "" {
-			r.Event = req.Get(prov.EventHeader)
+		// As the receiver will see them: from the headers sent (--header may
+		// have replaced them) or from the payload.
+		h := http.Header{}
+		for _, f := range req.Header {
+			h.Add(f.Name, f.Value)
 		}
-		if prov.DeliveryHeader != "" {
-			r.Delivery = req.Get(prov.DeliveryHeader)
-		}
+		r.Event, r.Delivery = prov.Identify(h, d.Payload)
 	}
 	r.Bytes, r.ContentType = len(req.Body), string(d.ContentType)
 	r.Signature, r.Length = string(d.Signature), d.Length.String()
@@ -548,4 +553,29 @@ func listFixtures(w io.Writer, asJSON bool, only string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Provider, f.Name, f.Event, action, term.HumanBytes(int64(len(f.Body))))
 	}
 	return tw.Flush()
+}
+
+// bodyProviderFlags refuses flags that would be reported as sent but could
+// not be: the event and delivery id of Stripe and Slack (and Standard
+// Webhooks' event) are in the payload, which is sent byte for byte, and
+// only the timestamped schemes sign a time.
+func bodyProviderFlags(providerName string, o sendOptions) error {
+	prov, err := provider.Lookup(providerName)
+	if err != nil {
+		return usageError{err}
+	}
+	if o.Event != "" && prov.EventHeader == "" {
+		return usageErrorf("--event: %s's event type is the payload's \"type\", sent as it is; edit the payload (--file) instead", providerName)
+	}
+	if o.Delivery != "" && prov.DeliveryHeader == "" && providerName != signing.ProviderStandard {
+		return usageErrorf("--id/--delivery: %s's delivery id is in the payload, sent as it is; edit the payload (--file) instead", providerName)
+	}
+	switch providerName {
+	case signing.ProviderStripe, signing.ProviderStandard, signing.ProviderSlack:
+	default:
+		if o.TimestampSet {
+			return usageErrorf("--timestamp: %s signs no timestamp", providerName)
+		}
+	}
+	return nil
 }
