@@ -147,12 +147,12 @@ func summarizePing(payload []byte) (Summary, error) {
 func summarizePush(payload []byte) (Summary, error) {
 	var p struct {
 		envelope
-		Ref     string            `json:"ref"`
-		Created bool              `json:"created"`
-		Deleted bool              `json:"deleted"`
-		Forced  bool              `json:"forced"`
-		Compare string            `json:"compare"`
-		Commits []json.RawMessage `json:"commits"`
+		Ref     string     `json:"ref"`
+		Created bool       `json:"created"`
+		Deleted bool       `json:"deleted"`
+		Forced  bool       `json:"forced"`
+		Compare string     `json:"compare"`
+		Commits []struct{} `json:"commits"` // counted, not read
 		Pusher  struct {
 			Name string `json:"name"`
 		} `json:"pusher"`

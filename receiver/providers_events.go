@@ -253,9 +253,9 @@ func summarizeGitLab(payload []byte) Summary {
 func summarizeGitea(event string, payload []byte) Summary {
 	if event == "push" {
 		var p struct {
-			Ref        string            `json:"ref"`
-			CompareURL string            `json:"compare_url"`
-			Commits    []json.RawMessage `json:"commits"`
+			Ref        string     `json:"ref"`
+			CompareURL string     `json:"compare_url"`
+			Commits    []struct{} `json:"commits"` // counted, not read
 			Pusher     struct {
 				Login string `json:"login"`
 			} `json:"pusher"`
