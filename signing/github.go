@@ -92,5 +92,5 @@ func (g *GitHub) Begin(h http.Header, _ time.Time) (Verifier, error) {
 // ParseGitHubSignature decodes an X-Hub-Signature-256 value ("sha256=" and
 // 64 hex digits) into the 32-byte MAC. Its errors wrap ErrMalformed.
 func ParseGitHubSignature(value string) ([]byte, error) {
-	return parsePrefixedHex(GitHubSignatureHeader, value, "sha256=", sha256.Size)
+	return decodeMAC(GitHubSignatureHeader, value, "sha256=", hexEncoding{})
 }

@@ -2,10 +2,7 @@ package signing
 
 import (
 	"crypto/hmac"
-	"encoding/hex"
-	"fmt"
 	"hash"
-	"strings"
 	"sync"
 )
 
@@ -90,31 +87,4 @@ func (v *macVerifier) Verify() error {
 			Detail: "the signature does not match the body: the body or the secret differs"}
 	}
 	return nil
-}
-
-// parsePrefixedHex decodes a header value of the form prefix + hex, where the
-// hex encodes exactly size bytes. Upper-case hex is accepted. The errors say
-// what is wrong with the value without echoing it.
-func parsePrefixedHex(header, value, prefix string, size int) ([]byte, error) {
-	// The error text is built only on failure: the valid path allocates
-	// nothing but the MAC.
-	malformed := func(problem string) error {
-		return &Error{Kind: ErrMalformed, Header: header,
-			Detail: fmt.Sprintf("%s; want %q followed by %d hex digits", problem, prefix, 2*size)}
-	}
-	if strings.TrimSpace(value) == "" {
-		return nil, malformed("the value is empty")
-	}
-	if !strings.HasPrefix(value, prefix) {
-		return nil, malformed(fmt.Sprintf("the value does not start with %q", prefix))
-	}
-	digits := value[len(prefix):]
-	if len(digits) != 2*size {
-		return nil, malformed(fmt.Sprintf("the value has %d characters after %q", len(digits), prefix))
-	}
-	mac := make([]byte, size)
-	if _, err := hex.Decode(mac, []byte(digits)); err != nil {
-		return nil, malformed(fmt.Sprintf("the value after %q is not hex", prefix))
-	}
-	return mac, nil
 }

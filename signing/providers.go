@@ -53,43 +53,52 @@ type Options struct {
 // any verifies). It fails with ErrNoSecret when there is no secret or one
 // is empty, and with a clear error for a secret the scheme cannot use.
 func New(provider string, secrets []string, opts Options) (Scheme, error) {
-	if !slices.Contains(Providers(), provider) {
-		return nil, fmt.Errorf("unknown provider %q; the providers are %s", provider, strings.Join(Providers(), ", "))
-	}
-	if len(secrets) == 0 {
-		return nil, ErrNoSecret
-	}
-	for _, s := range secrets {
-		if s == "" {
-			return nil, ErrNoSecret
-		}
-	}
+	// The provider is named first, so that an unknown one is said to be
+	// unknown even without secrets.
+	var build func() (Scheme, error)
 	switch provider {
 	case ProviderGitHub:
-		return NewGitHub(secrets...)
+		build = func() (Scheme, error) { return NewGitHub(secrets...) }
 	case ProviderGitea:
-		return &plainMAC{name: provider, header: "X-Gitea-Signature", enc: hexEncoding{}, keys: rawKeys(secrets)}, nil
-	case ProviderShopify:
-		return &plainMAC{name: provider, header: "X-Shopify-Hmac-Sha256", enc: base64.StdEncoding.Strict(), keys: rawKeys(secrets)}, nil
-	case ProviderStripe:
-		return &stripe{keys: rawKeys(secrets), opts: opts}, nil
-	case ProviderSlack:
-		return &slack{keys: rawKeys(secrets), opts: opts}, nil
-	case ProviderStandard:
-		keys := make([]*keyedMAC, len(secrets))
-		for i, s := range secrets {
-			key, err := StandardKey(s)
-			if err != nil {
-				return nil, err
-			}
-			keys[i] = newKeyedMAC(sha256.New, key)
+		build = func() (Scheme, error) {
+			return &plainMAC{name: provider, header: GiteaSignatureHeader, enc: hexEncoding{}, keys: rawKeys(secrets)}, nil
 		}
-		return &standard{keys: keys, opts: opts}, nil
+	case ProviderShopify:
+		build = func() (Scheme, error) {
+			return &plainMAC{name: provider, header: ShopifySignatureHeader, enc: base64.StdEncoding.Strict(), keys: rawKeys(secrets)}, nil
+		}
+	case ProviderStripe:
+		build = func() (Scheme, error) { return &stripe{keys: rawKeys(secrets), opts: opts}, nil }
+	case ProviderSlack:
+		build = func() (Scheme, error) { return &slack{keys: rawKeys(secrets), opts: opts}, nil }
+	case ProviderStandard:
+		build = func() (Scheme, error) {
+			keys := make([]*keyedMAC, len(secrets))
+			for i, s := range secrets {
+				key, err := StandardKey(s)
+				if err != nil {
+					return nil, err
+				}
+				keys[i] = newKeyedMAC(sha256.New, key)
+			}
+			return &standard{keys: keys, opts: opts}, nil
+		}
 	case ProviderGitLab:
-		return &gitlab{tokens: append([]string(nil), secrets...)}, nil
+		build = func() (Scheme, error) { return &gitlab{tokens: append([]string(nil), secrets...)}, nil }
+	default:
+		return nil, fmt.Errorf("unknown provider %q; the providers are %s", provider, strings.Join(Providers(), ", "))
 	}
-	return nil, fmt.Errorf("unknown provider %q; the providers are %s", provider, strings.Join(Providers(), ", "))
+	if len(secrets) == 0 || slices.Contains(secrets, "") {
+		return nil, ErrNoSecret
+	}
+	return build()
 }
+
+// Signature header names of the schemes whose one header is all they send.
+const (
+	GiteaSignatureHeader   = "X-Gitea-Signature"
+	ShopifySignatureHeader = "X-Shopify-Hmac-Sha256"
+)
 
 // rawKeys keys HMAC-SHA256 with each secret's bytes as they are written.
 func rawKeys(secrets []string) []*keyedMAC {
@@ -125,7 +134,16 @@ type hexEncoding struct{}
 
 func (hexEncoding) EncodeToString(b []byte) string { return hex.EncodeToString(b) }
 
-func (hexEncoding) DecodeString(s string) ([]byte, error) { return hex.DecodeString(s) }
+// DecodeString decodes into one allocation: the MAC (hex.DecodeString
+// would allocate a copy of the text too).
+func (hexEncoding) DecodeString(s string) ([]byte, error) {
+	b := make([]byte, len(s)/2)
+	_, err := hex.Decode(b, []byte(s))
+	if err == nil && len(s)%2 != 0 {
+		err = hex.ErrLength
+	}
+	return b, err
+}
 
 // describe says what a MAC in enc looks like, for error messages.
 func describe(enc encoding, prefix string) string {
@@ -139,11 +157,19 @@ func describe(enc encoding, prefix string) string {
 	return fmt.Sprintf("%q followed by %s", prefix, what)
 }
 
-// decodeMAC decodes one encoded HMAC-SHA256 after prefix. Its errors wrap
-// ErrMalformed and never echo the value.
+// decodeMAC decodes one encoded HMAC-SHA256 after prefix, for every scheme
+// whose header holds one. Its errors wrap ErrMalformed, say what is wrong
+// (empty, no prefix, the wrong length, not the encoding) and never echo the
+// value. The error text is built only on failure.
 func decodeMAC(header, value, prefix string, enc encoding) ([]byte, error) {
 	malformed := func(problem string) error {
 		return &Error{Kind: ErrMalformed, Header: header, Detail: problem + "; want " + describe(enc, prefix)}
+	}
+	after := func() string {
+		if prefix == "" {
+			return ""
+		}
+		return fmt.Sprintf(" after %q", prefix)
 	}
 	if strings.TrimSpace(value) == "" {
 		return nil, malformed("the value is empty")
@@ -151,10 +177,17 @@ func decodeMAC(header, value, prefix string, enc encoding) ([]byte, error) {
 	if !strings.HasPrefix(value, prefix) {
 		return nil, malformed(fmt.Sprintf("the value does not start with %q", prefix))
 	}
-	mac, err := enc.DecodeString(value[len(prefix):])
+	text := value[len(prefix):]
+	_, isHex := enc.(hexEncoding)
+	if isHex && len(text) != 2*sha256.Size {
+		return nil, malformed(fmt.Sprintf("the value has %d characters%s", len(text), after()))
+	}
+	mac, err := enc.DecodeString(text)
 	switch {
+	case err != nil && isHex:
+		return nil, malformed("the value" + after() + " is not hex")
 	case err != nil:
-		return nil, malformed("the value does not decode")
+		return nil, malformed("the value" + after() + " is not base64")
 	case len(mac) != sha256.Size:
 		return nil, malformed(fmt.Sprintf("the value decodes to %d bytes, not 32", len(mac)))
 	}

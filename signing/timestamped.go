@@ -30,6 +30,15 @@ const (
 // errNoTime is Sign's error for a timestamped scheme given no time.
 var errNoTime = errors.New("this scheme signs a timestamp: Message.Time is not set")
 
+// unixText is the signing time of m in Unix seconds, as the timestamped
+// schemes write and sign it.
+func unixText(m Message) (string, error) {
+	if m.Time.IsZero() {
+		return "", errNoTime
+	}
+	return strconv.FormatInt(m.Time.Unix(), 10), nil
+}
+
 // stripe is Stripe's scheme: Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256
 // of "<t>.<body>">[,v1=...]. The whole whsec_ secret is the key. Any v1
 // that matches passes; v0 and unknown keys are ignored.
@@ -42,10 +51,10 @@ func (s *stripe) Name() string            { return ProviderStripe }
 func (s *stripe) SignatureHeader() string { return StripeSignatureHeader }
 
 func (s *stripe) Sign(m Message) (http.Header, error) {
-	if m.Time.IsZero() {
-		return nil, errNoTime
+	t, err := unixText(m)
+	if err != nil {
+		return nil, err
 	}
-	t := strconv.FormatInt(m.Time.Unix(), 10)
 	parts := []string{"t=" + t}
 	for _, mac := range signAll(s.keys, s.opts.SignWithAll, []byte(t), []byte("."), m.Body) {
 		parts = append(parts, "v1="+hexEncoding{}.EncodeToString(mac))
@@ -110,10 +119,10 @@ func (s *standard) Name() string            { return ProviderStandard }
 func (s *standard) SignatureHeader() string { return StandardSignatureHeader }
 
 func (s *standard) Sign(m Message) (http.Header, error) {
-	if m.Time.IsZero() {
-		return nil, errNoTime
+	t, err := unixText(m)
+	if err != nil {
+		return nil, err
 	}
-	t := strconv.FormatInt(m.Time.Unix(), 10)
 	var sigs []string
 	for _, mac := range signAll(s.keys, s.opts.SignWithAll, []byte(m.ID), []byte("."), []byte(t), []byte("."), m.Body) {
 		sigs = append(sigs, "v1,"+base64.StdEncoding.EncodeToString(mac))
@@ -181,10 +190,10 @@ func (s *slack) Name() string            { return ProviderSlack }
 func (s *slack) SignatureHeader() string { return SlackSignatureHeader }
 
 func (s *slack) Sign(m Message) (http.Header, error) {
-	if m.Time.IsZero() {
-		return nil, errNoTime
+	t, err := unixText(m)
+	if err != nil {
+		return nil, err
 	}
-	t := strconv.FormatInt(m.Time.Unix(), 10)
 	h := http.Header{}
 	h.Set(SlackTimestampHeader, t)
 	h.Set(SlackSignatureHeader, "v0="+hexEncoding{}.EncodeToString(s.keys[0].sum([]byte("v0:"+t+":"), m.Body)))
