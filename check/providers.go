@@ -173,9 +173,9 @@ func traitsOf(p provider.Provider) traits {
 		return traits{header: signing.SlackSignatureHeader, hmac: true, encoding: "hex", prefix: "v0=",
 			version: "v1=", versionOf: "v0=", timestamped: true}
 	case signing.ProviderShopify:
-		return traits{header: "X-Shopify-Hmac-Sha256", hmac: true, encoding: "base64"}
+		return traits{header: signing.ShopifySignatureHeader, hmac: true, encoding: "base64"}
 	case signing.ProviderGitea:
-		return traits{header: "X-Gitea-Signature", hmac: true, encoding: "hex", form: true}
+		return traits{header: signing.GiteaSignatureHeader, hmac: true, encoding: "hex", form: true}
 	case signing.ProviderGitLab:
 		return traits{header: signing.GitLabTokenHeader}
 	}

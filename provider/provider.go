@@ -6,10 +6,11 @@
 package provider
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
+
+	json "github.com/goccy/go-json"
 
 	"github.com/hooklab/hooklab/signing"
 )
