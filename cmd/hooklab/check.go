@@ -148,8 +148,8 @@ func resolveCheck(sys system, o checkOptions) (check.Config, bool, error) {
 		return cfg, false, err
 	}
 	// A secret the scheme cannot use would fail every scenario alike.
-	if _, err := signing.New(cfg.Provider, []string{s.value}, signing.Options{}); err != nil {
-		return cfg, false, usageErrorf("cannot use the secret: %v", err)
+	if _, err := schemeFor(cfg.Provider, s, signing.Options{}); err != nil {
+		return cfg, false, err
 	}
 	if o.Tolerance <= 0 {
 		return cfg, false, usageErrorf("--tolerance must be positive, got %s", o.Tolerance)

@@ -125,6 +125,17 @@ func configuredSecret(flagValues []string, file string, env *environ) (secret, e
 	return s, nil
 }
 
+// schemeFor builds the provider's scheme with every secret, the signing
+// one first. A secret the scheme cannot use (a Standard Webhooks secret
+// that is not whsec_ and base64) is a usage error naming where it came from.
+func schemeFor(providerName string, s secret, opts signing.Options) (signing.Scheme, error) {
+	scheme, err := signing.New(providerName, s.all(), opts)
+	if err != nil {
+		return nil, usageErrorf("cannot use the secret from %s: %v", s.source, err)
+	}
+	return scheme, nil
+}
+
 // noSecretError says where a secret to sign with can come from.
 func noSecretError(envFile, more string) error {
 	return usageErrorf("no secret to sign with: pass --secret or --secret-file, or set %s in the environment or %s%s", envSecret, envFile, more)

@@ -189,9 +189,9 @@ func runListen(ctx context.Context, sys system, o listenOptions) error {
 		return err
 	}
 
-	scheme, err := signing.New(cfg.provider, cfg.secret.all(), signing.Options{Tolerance: cfg.tolerance})
+	scheme, err := schemeFor(cfg.provider, cfg.secret, signing.Options{Tolerance: cfg.tolerance})
 	if err != nil {
-		return fail(usageErrorf("cannot use the secret: %v", err))
+		return fail(err)
 	}
 	rc, err := receiver.New(receiver.Config{
 		Scheme: scheme, Path: cfg.path, MaxBody: cfg.maxBody, MaxInflight: cfg.maxInflight, AllowChunked: cfg.allowChunked,

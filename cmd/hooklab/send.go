@@ -189,8 +189,8 @@ func resolveSend(sys system, o sendOptions) (sendPlan, error) {
 		// The scheme decides what a secret must be (Standard Webhooks:
 		// whsec_ and base64), for every configured one: a secret it cannot
 		// use is a mistake in the configuration, said before sending.
-		if _, err := signing.New(d.Provider, s.all(), signing.Options{}); err != nil {
-			return plan, usageErrorf("cannot use the secret: %v", err)
+		if _, err := schemeFor(d.Provider, s, signing.Options{}); err != nil {
+			return plan, err
 		}
 	}
 	if o.SignWithAll && d.Provider != signing.ProviderStripe && d.Provider != signing.ProviderStandard {

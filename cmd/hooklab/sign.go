@@ -86,9 +86,9 @@ func runSign(sys system, o signOptions) error {
 	if err != nil {
 		return err
 	}
-	scheme, err := signing.New(name, []string{s.value}, signing.Options{})
+	scheme, err := schemeFor(name, s, signing.Options{})
 	if err != nil {
-		return usageErrorf("cannot use the secret: %v", err)
+		return err
 	}
 	m := signing.Message{Body: body, ID: o.ID, Time: sys.now()}
 	if o.TimestampSet {
