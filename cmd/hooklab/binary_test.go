@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -28,6 +29,26 @@ func mustBuild(tb testing.TB) string {
 	return bin
 }
 
+// startBinaryListen starts the built hooklab listen on a free loopback port
+// with secret and JSON logs, reading no .env. The caller reads stdout and
+// waits for the process; a test that fails leaves none behind.
+func startBinaryListen(t *testing.T, bin, secret string) (*exec.Cmd, io.Reader, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(bin, "listen", "--addr", "127.0.0.1:0", "--log-format", "json", "--env-file", os.DevNull)
+	cmd.Env = append(os.Environ(), envSecret+"="+secret)
+	stderr := &bytes.Buffer{}
+	cmd.Stderr = stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() }) // after Wait, Kill does nothing
+	return cmd, stdout, stderr
+}
+
 // The real binary, as a user runs it: it prints where it listens, answers
 // a delivery, and on SIGINT or SIGTERM prints its summary and exits 0.
 func TestBinaryStopsOnSignal(t *testing.T) {
@@ -35,17 +56,7 @@ func TestBinaryStopsOnSignal(t *testing.T) {
 	const secret = "binary-test-secret-0123456789abcdef"
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
-			cmd := exec.Command(bin, "listen", "--addr", "127.0.0.1:0", "--log-format", "json", "--env-file", os.DevNull)
-			cmd.Env = append(os.Environ(), envSecret+"="+secret)
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			stdout, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
+			cmd, stdout, stderr := startBinaryListen(t, bin, secret)
 			killed := time.AfterFunc(30*time.Second, func() { cmd.Process.Kill() })
 			defer killed.Stop()
 

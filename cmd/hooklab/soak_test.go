@@ -10,8 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -33,19 +31,7 @@ func TestBinarySIGTERMUnderLoad(t *testing.T) {
 	bin := mustBuild(t)
 	const secret = "binary-soak-secret-0123456789abcdef"
 	const workers = 4
-	cmd := exec.Command(bin, "listen", "--addr", "127.0.0.1:0", "--log-format", "json", "--env-file", os.DevNull)
-	cmd.Env = append(os.Environ(), envSecret+"="+secret)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// A failed test leaves no process behind; after Wait, Kill does nothing.
-	t.Cleanup(func() { cmd.Process.Kill() })
+	cmd, stdout, stderr := startBinaryListen(t, bin, secret)
 
 	// Every delivery is logged, so stdout is read all along; the first
 	// record says where it listens.
@@ -68,6 +54,7 @@ func TestBinarySIGTERMUnderLoad(t *testing.T) {
 		records <- all
 	}()
 	var target *url.URL
+	var err error
 	select {
 	case u := <-listening:
 		if target, err = url.Parse(u); err != nil || target.Host == "" {
