@@ -58,13 +58,20 @@ func mustServeHooklab(tb testing.TB, cfg receiver.Config) *url.URL {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return mustServeHandler(tb, rc)
+}
+
+// mustServeHandler serves h behind receiver.Serve on 127.0.0.1:0 until the
+// test ends, checks that Serve returns cleanly, and returns the webhook URL.
+func mustServeHandler(tb testing.TB, h http.Handler) *url.URL {
+	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- receiver.Serve(ctx, ln, rc, receiver.DefaultLimits(), nil) }()
+	go func() { served <- receiver.Serve(ctx, ln, h, receiver.DefaultLimits(), nil) }()
 	tb.Cleanup(func() {
 		cancel()
 		select {

@@ -14,7 +14,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -96,25 +95,7 @@ func mustServeProvider(tb testing.TB, p string, tolerance time.Duration, wrap fu
 	if wrap != nil {
 		h = wrap(rc)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- receiver.Serve(ctx, ln, h, receiver.DefaultLimits(), nil) }()
-	tb.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-served:
-			if err != nil {
-				tb.Errorf("receiver.Serve: %v", err)
-			}
-		case <-time.After(wait):
-			tb.Errorf("receiver.Serve did not return within %s of its context's end", wait)
-		}
-	})
-	return &url.URL{Scheme: "http", Host: ln.Addr().String(), Path: receiver.DefaultPath}
+	return mustServeHandler(tb, h)
 }
 
 // assertProviderFailed fails the test unless r ran every scenario of p and
@@ -760,27 +741,12 @@ func providerProperties() map[string]func(t *testing.T, c providerWireCase, w wi
 // check's clock at now, and returns each scenario's request by name.
 func providerWireRun(t *testing.T, p string, now time.Time, tolerance time.Duration) map[string]wireRequest {
 	t.Helper()
-	u, got := mustRecord(t)
-	cfg := providerConfig(u, p)
-	cfg.MaxBody, cfg.Tolerance = wireMaxBody, tolerance
-	cfg.Now = func() time.Time { return now }
-	report := mustRun(t, cfg)
-	byName := map[string]wireRequest{}
-	for _, res := range report.Results {
-		if res.Status != http.StatusOK || res.Reason != "recorded" {
-			t.Errorf("%s: not answered by the recording listener: %d %q %s", res.Scenario, res.Status, res.Reason, res.Detail)
-		}
-		select {
-		case w := <-got:
-			if w.Err != nil {
-				t.Errorf("%s: reading the request: %v", res.Scenario, w.Err)
-			}
-			byName[res.Scenario] = w
-		case <-time.After(wait):
-			t.Fatalf("%s: the recording listener reported no request", res.Scenario)
-		}
-	}
-	return byName
+	return wireRunWith(t, func(u *url.URL) check.Config {
+		cfg := providerConfig(u, p)
+		cfg.MaxBody, cfg.Tolerance = wireMaxBody, tolerance
+		cfg.Now = func() time.Time { return now }
+		return cfg
+	})
 }
 
 func TestProviderScenarioRequests(t *testing.T) {

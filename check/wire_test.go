@@ -153,10 +153,19 @@ func readWire(conn net.Conn) (w wireRequest) {
 // each one's request, by scenario name.
 func wireRun(t *testing.T) map[string]wireRequest {
 	t.Helper()
+	return wireRunWith(t, func(u *url.URL) check.Config {
+		cfg := config(u)
+		cfg.MaxBody = wireMaxBody
+		return cfg
+	})
+}
+
+// wireRunWith runs the scenarios of the Config that configure makes for the
+// recording listener's URL, and returns each one's request by name.
+func wireRunWith(t *testing.T, configure func(*url.URL) check.Config) map[string]wireRequest {
+	t.Helper()
 	u, got := mustRecord(t)
-	cfg := config(u)
-	cfg.MaxBody = wireMaxBody
-	report := mustRun(t, cfg)
+	report := mustRun(t, configure(u))
 	byName := map[string]wireRequest{}
 	for _, res := range report.Results {
 		if res.Status != http.StatusOK || res.Reason != "recorded" {
