@@ -11,7 +11,6 @@ package receiver
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -447,14 +446,36 @@ func (rc *Receiver) answer(w http.ResponseWriter, d *delivery) {
 		a.Event, a.Action, a.Summary, a.Delivery, a.Redelivery = d.event, d.summary.Action, d.summary.Text, d.id, d.redelivery
 		a.Challenge = d.summary.challenge
 	}
-	b, _ := json.Marshal(a) // a holds only strings, ints and bools.
+	bp := answerBufs.Get().(*[]byte)
+	b := append(appendAnswer((*bp)[:0], &a), '\n')
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "no-store")
+	// Canonical keys and shared values: what h.Set would store, without
+	// canonicalizing the keys or allocating the values on every request.
+	h["Content-Type"] = headerJSON
+	h["X-Content-Type-Options"] = headerNosniff
+	h["Cache-Control"] = headerNoStore
 	w.WriteHeader(info.Status)
-	w.Write(append(b, '\n'))
+	w.Write(b)
+	if cap(b) <= maxPooledAnswer {
+		*bp = b[:0]
+		answerBufs.Put(bp)
+	}
 }
+
+// The values of the headers of every answer. They are shared by all
+// answers and never changed: each has capacity 1, so an Add to one of
+// them copies it first.
+var (
+	headerJSON    = []string{"application/json"}
+	headerNosniff = []string{"nosniff"}
+	headerNoStore = []string{"no-store"}
+)
+
+// answerBufs holds *[]byte buffers for answers; one longer than
+// maxPooledAnswer (a long Slack challenge) is left to the collector.
+var answerBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+const maxPooledAnswer = 4 << 10
 
 // answer is the JSON body of every response.
 type answer struct {

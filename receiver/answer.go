@@ -1,0 +1,109 @@
+package receiver
+
+import (
+	"strconv"
+	"unicode/utf8"
+)
+
+// appendAnswer appends the JSON of a to dst, byte for byte what
+// encoding/json.Marshal writes for it, without reflection or allocation
+// beyond dst's growth. The tests check it against json.Marshal.
+func appendAnswer(dst []byte, a *answer) []byte {
+	dst = append(dst, `{"status":`...)
+	dst = strconv.AppendInt(dst, int64(a.Status), 10)
+	dst = append(dst, `,"reason":`...)
+	dst = appendJSONString(dst, string(a.Reason))
+	dst = append(dst, `,"message":`...)
+	dst = appendJSONString(dst, a.Message)
+	if a.Event != "" {
+		dst = append(dst, `,"event":`...)
+		dst = appendJSONString(dst, a.Event)
+	}
+	if a.Action != "" {
+		dst = append(dst, `,"action":`...)
+		dst = appendJSONString(dst, a.Action)
+	}
+	if a.Summary != "" {
+		dst = append(dst, `,"summary":`...)
+		dst = appendJSONString(dst, a.Summary)
+	}
+	if a.Delivery != "" {
+		dst = append(dst, `,"delivery":`...)
+		dst = appendJSONString(dst, a.Delivery)
+	}
+	if a.Redelivery {
+		dst = append(dst, `,"redelivery":true`...)
+	}
+	if a.Challenge != "" {
+		dst = append(dst, `,"challenge":`...)
+		dst = appendJSONString(dst, a.Challenge)
+	}
+	return append(dst, '}')
+}
+
+// jsonSafe marks the ASCII bytes encoding/json writes as they are (with its
+// default HTML escaping): printable ASCII but for ", \, <, > and &.
+var jsonSafe = func() (safe [utf8.RuneSelf]bool) {
+	for b := 0x20; b < utf8.RuneSelf; b++ {
+		safe[b] = true
+	}
+	for _, b := range `"\<>&` {
+		safe[b] = false
+	}
+	return safe
+}()
+
+const lowerHex = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string the way encoding/json does:
+// ", \ and the control characters escaped (\b, \f, \n, \r, \t by name,
+// the rest as \u00XX), <, > and & as \u003c, \u003e and \u0026, U+2028 and
+// U+2029 as \u2028 and \u2029, and each invalid UTF-8 byte as \ufffd.
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if jsonSafe[b] {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', lowerHex[b>>4], lowerHex[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case c == utf8.RuneError && size == 1:
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+		case c == '\u2028' || c == '\u2029':
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', lowerHex[c&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
