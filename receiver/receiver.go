@@ -77,6 +77,9 @@ type Receiver struct {
 	stats        *Stats
 	bufs         sync.Pool // *[]byte body buffers, up to eagerAlloc
 	inflight     *budget
+	// The provider's request headers, canonical, so that they are looked
+	// up without canonicalizing them on every request.
+	eventKey, deliveryKey, fallbackKey string
 }
 
 // New returns a Receiver for cfg. It fails when cfg has no Scheme or a
@@ -102,6 +105,9 @@ func New(cfg Config) (*Receiver, error) {
 		now:          cfg.Now,
 		recent:       newRecentIDs(cfg.RecentDeliveries),
 		stats:        newStats(),
+		eventKey:     http.CanonicalHeaderKey(prov.EventHeader),
+		deliveryKey:  http.CanonicalHeaderKey(prov.DeliveryHeader),
+		fallbackKey:  http.CanonicalHeaderKey(prov.DeliveryFallback),
 	}
 	if rc.path == "" {
 		rc.path = DefaultPath
@@ -141,50 +147,55 @@ type delivery struct {
 	// For 401s: what helps to debug without leaking anything.
 	header     string
 	bodySHA256 string
-	health     bool   // a health check, not a delivery
-	buf        []byte // the body's buffer, for the pool
-	reserved   int64  // bytes of the in-flight budget held
+	health     bool    // a health check, not a delivery
+	buf        []byte  // the body's buffer, for the pool
+	bufHolder  *[]byte // what buf goes back to the pool in
+	reserved   int64   // bytes of the in-flight budget held
 }
 
 // ServeHTTP runs the pipeline. The order matters: everything that can be
 // refused without the body is refused before a byte of it is read.
 func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := rc.now()
+	var dv delivery // on the stack: nothing keeps it past the request
 	var d *delivery
 	if r.URL.Path == HealthPath {
-		d = rc.health(w, r)
+		d = rc.health(w, r, &dv)
 	} else {
-		d = rc.process(w, r)
+		d = rc.process(w, r, &dv)
 	}
 	rc.answer(w, d)
 	rc.record(r, d, start)
-	rc.putBuf(d.buf)
+	rc.putBuf(d.bufHolder, d.buf)
 	rc.inflight.release(d.reserved)
 }
 
-// getBuf returns an empty body buffer from the pool, or nil.
-func (rc *Receiver) getBuf() []byte {
+// getBuf returns a holder from the pool, whose buffer is empty or nil.
+// Holders go back to the pool with putBuf, so that pooling a buffer does
+// not allocate one each time.
+func (rc *Receiver) getBuf() *[]byte {
 	if p, ok := rc.bufs.Get().(*[]byte); ok {
-		return (*p)[:0]
+		return p
 	}
-	return nil
+	return new([]byte)
 }
 
 // putBuf returns a body buffer to the pool once nothing refers to it: the
 // answer and the log record are written, and every string kept from the
 // body (summary, event, id) was copied out of it by the JSON decoder.
 // Buffers past the eager size are left to the collector.
-func (rc *Receiver) putBuf(b []byte) {
-	if b == nil || cap(b) > eagerAlloc {
+func (rc *Receiver) putBuf(holder *[]byte, b []byte) {
+	if holder == nil || cap(b) > eagerAlloc {
 		return
 	}
-	rc.bufs.Put(&b)
+	*holder = b[:0]
+	rc.bufs.Put(holder)
 }
 
 // health answers GET /healthz. Health checks are logged but not counted
 // in Stats, which are about deliveries.
-func (rc *Receiver) health(w http.ResponseWriter, r *http.Request) *delivery {
-	d := &delivery{health: true, bytes: r.ContentLength}
+func (rc *Receiver) health(w http.ResponseWriter, r *http.Request, d *delivery) *delivery {
+	*d = delivery{health: true, bytes: r.ContentLength}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		closeUnread(w, r)
 		w.Header().Set("Allow", "GET, HEAD")
@@ -195,16 +206,17 @@ func (rc *Receiver) health(w http.ResponseWriter, r *http.Request) *delivery {
 	return d
 }
 
-func (rc *Receiver) process(w http.ResponseWriter, r *http.Request) *delivery {
+// process runs the pipeline of a delivery into d, and returns d.
+func (rc *Receiver) process(w http.ResponseWriter, r *http.Request, d *delivery) *delivery {
 	// Until the signature holds, only headers name the event and the id,
 	// for the log; the body is not looked at.
-	d := &delivery{bytes: r.ContentLength}
+	*d = delivery{bytes: r.ContentLength}
 	if rc.provider.EventHeader != "" {
-		d.event = r.Header.Get(rc.provider.EventHeader)
+		d.event = headerValue(r.Header, rc.eventKey)
 	}
 	if rc.provider.DeliveryHeader != "" {
-		if d.id = r.Header.Get(rc.provider.DeliveryHeader); d.id == "" && rc.provider.DeliveryFallback != "" {
-			d.id = r.Header.Get(rc.provider.DeliveryFallback)
+		if d.id = headerValue(r.Header, rc.deliveryKey); d.id == "" && rc.provider.DeliveryFallback != "" {
+			d.id = headerValue(r.Header, rc.fallbackKey)
 		}
 	}
 	fail := func(reason Reason, detail string) *delivery {
@@ -229,7 +241,7 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request) *delivery {
 	// 2. Length: a declared Content-Length, or chunked when that is
 	// allowed. A body with neither has no end that HTTP can see, so it is
 	// refused either way.
-	declared := r.ContentLength >= 0 && len(r.TransferEncoding) == 0 && r.Header.Get("Content-Length") != ""
+	declared := r.ContentLength >= 0 && len(r.TransferEncoding) == 0 && headerValue(r.Header, "Content-Length") != ""
 	chunked := len(r.TransferEncoding) > 0
 	switch {
 	case chunked && !rc.allowChunked:
@@ -265,12 +277,13 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request) *delivery {
 
 	// 5. The body, hashed as it is read; except for Gitea's form mode, which
 	// signs the JSON inside the form, hashed once the form is decoded.
-	formSigned := rc.provider.FormSignsPayload && isForm(r.Header.Get("Content-Type"))
+	formSigned := rc.provider.FormSignsPayload && isForm(headerValue(r.Header, "Content-Type"))
 	hashWhileReading := io.Writer(v)
 	if formSigned {
 		hashWhileReading = io.Discard
 	}
-	body, err := readBody(r.Body, r.ContentLength, declared, rc.maxBody, hashWhileReading, rc.getBuf())
+	d.bufHolder = rc.getBuf()
+	body, err := readBody(r.Body, r.ContentLength, declared, rc.maxBody, hashWhileReading, *d.bufHolder)
 	d.buf = body
 	d.bytes = int64(len(body))
 	switch {
@@ -329,6 +342,15 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request) *delivery {
 	}
 	d.reason = ReasonOK
 	return d
+}
+
+// headerValue returns the first value of h under key, which must be in
+// canonical form: what h.Get(key) returns, without canonicalizing key.
+func headerValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // closeUnread makes the answer to r close the connection when r has a body
