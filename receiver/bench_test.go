@@ -108,7 +108,7 @@ func BenchmarkJSON(b *testing.B) {
 		b.SetBytes(int64(len(body)))
 		b.ReportAllocs()
 		for b.Loop() {
-			p, _, _ := decodePayload("application/json", body)
+			p, _, _, _ := decodePayload("application/json", body)
 			summarize("github", "push", p)
 		}
 	})

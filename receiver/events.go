@@ -42,18 +42,28 @@ var summarizers = map[string]summarizer{
 	"workflow_run":  summarizeWorkflowRun,
 }
 
-// summarizeGitHub routes payload by event and never fails: an event without its own
-// summarizer, or a payload whose fields do not have the expected types, gets
-// the generic summary (action, repository, sender). payload is already known
-// to be valid JSON.
+// summarizeGitHub routes payload by event and reports whether it is valid
+// JSON. Apart from that it never fails: an event without its own
+// summarizer, or a payload whose fields do not have the expected types,
+// gets the generic summary (action, repository, sender).
+//
+// The summarizer's decode is the JSON check, so a payload is read once:
+// goccy/go-json's Unmarshal refuses whatever encoding/json.Valid refuses
+// (FuzzSummarize holds it to that), so a decode that succeeds
+// proves the payload valid, and only a payload whose decode fails is
+// checked on its own, to tell bad JSON from fields of unexpected types.
 //
 // A summarizer refuses (returns an error) a payload that lacks what its
 // summary is about, such as a pull request's number, rather than print a
 // summary full of blanks.
-func summarizeGitHub(event string, payload []byte) Summary {
+func summarizeGitHub(event string, payload []byte) (Summary, bool) {
 	if s, ok := summarizers[event]; ok {
-		if sum, err := s(payload); err == nil && sum.Text != "" {
-			return sum
+		sum, err := s(payload)
+		switch {
+		case err == nil && sum.Text != "":
+			return sum, true
+		case err != nil && !errors.Is(err, errNoSubject) && !validJSON(payload):
+			return Summary{}, false
 		}
 	}
 	return summarizeGeneric(payload)
@@ -96,12 +106,15 @@ func (e envelope) summary(text string) Summary {
 }
 
 // summarizeGeneric is the summary of any event without a summarizer of its
-// own, and of payloads a summarizer could not read.
-func summarizeGeneric(payload []byte) Summary {
+// own, and of payloads a summarizer could not read. It reports whether the
+// payload is valid JSON, as summarizeGitHub does.
+func summarizeGeneric(payload []byte) (Summary, bool) {
 	var e envelope
 	// On a type mismatch Unmarshal still fills every field it can and reports
 	// only the first mismatch; a best-effort summary takes whatever it got.
-	_ = json.Unmarshal(payload, &e)
+	if err := json.Unmarshal(payload, &e); err != nil && !validJSON(payload) {
+		return Summary{}, false
+	}
 	action, repo, sender := ident(e.Action), ident(e.Repository.FullName), ident(e.Sender.Login)
 	var parts []string
 	if action != "" {
@@ -114,9 +127,9 @@ func summarizeGeneric(payload []byte) Summary {
 		parts = append(parts, "by "+sender)
 	}
 	if len(parts) == 0 {
-		return Summary{Text: "(no action, repository or sender)"}
+		return Summary{Text: "(no action, repository or sender)"}, true
 	}
-	return Summary{Action: action, Text: strings.Join(parts, " ")}
+	return Summary{Action: action, Text: strings.Join(parts, " ")}, true
 }
 
 // summarizePing: zen "Design for failure." hook 123456 [octo/hello]

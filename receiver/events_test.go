@@ -289,8 +289,8 @@ func TestSummarize(t *testing.T) {
 			if !json.Valid([]byte(tt.payload)) {
 				t.Fatalf("test payload is not valid JSON: %s", tt.payload)
 			}
-			if got := summarizeGitHub(tt.event, []byte(tt.payload)); got != tt.want {
-				t.Errorf("summarize(%q, …)\n got: %+v\nwant: %+v", tt.event, got, tt.want)
+			if got, valid := summarizeGitHub(tt.event, []byte(tt.payload)); got != tt.want || !valid {
+				t.Errorf("summarize(%q, …)\n got: %+v (valid %v)\nwant: %+v", tt.event, got, valid, tt.want)
 			}
 		})
 	}
@@ -371,8 +371,10 @@ func TestSummarizeCorpus(t *testing.T) {
 			t.Run(event+"/"+filepath.Base(file), func(t *testing.T) {
 				body := mustReadFile(t, file)
 				fields := mustDecodeObject(t, body)
-				got := summarizeGitHub(event, body)
-
+				got, valid := summarizeGitHub(event, body)
+				if !valid {
+					t.Fatal("a real payload was found invalid")
+				}
 				if got.Text == "" {
 					t.Fatal("empty summary")
 				}
@@ -390,7 +392,7 @@ func TestSummarizeCorpus(t *testing.T) {
 				if !routed {
 					return
 				}
-				if generic := summarizeGeneric(body); got.Text == generic.Text {
+				if generic, _ := summarizeGeneric(body); got.Text == generic.Text {
 					t.Fatalf("summary %q is the generic one: the %s summarizer refused a real payload", got.Text, event)
 				}
 				if !strings.HasPrefix(got.Text, marker.prefix) {
@@ -409,15 +411,55 @@ func TestSummarizeCorpus(t *testing.T) {
 	}
 }
 
+// jsonVerdictSeeds are payloads at the edges of JSON's grammar, valid and
+// not, some with fields of the types the summarizers read.
+var jsonVerdictSeeds = []string{
+	`{"a":1}`, `{"a":}`, `[1,2,]`, `"\u12"`, `"\x"`, "\"\xff\"", `01`, `1e`, `{"a":1}x`, ` {} `,
+	`nul`, `tru`, `[`, `"a`, `{"a" 1}`, `-`, `1.`, `.5`, `"\ud800"`, `{"a":[1,{"b":null}],"c":true}`,
+	`1e+5`, `-0.0e-0`, "\"\t\"", `{"a":1,}`, `[[[[[[[[[[]]]]]]]]]]`, "", " ", `""`, `{"":""}`, `null`,
+	`{"ref":"refs/heads/main","commits":[{},{}]}x`, `{"ref":"refs/heads/main","commits":[{},]}`,
+	`{"ref":5,"commits":[}`, `{"ref":"r","pusher":{"name":"n"},"extra":[1 2]}`, `{"action":"opened","number":"x",}`,
+	`{"pull_request":{"number":1,"title":"t"},"x":tru}`, `{"issue":{"number":1},"sender":{"login":"\q"}}`,
+	`{"zen":"z","hook_id":1.5e}`, `{"workflow_run":null,"repository":{"full_name":"a/b"}}` + "\x00",
+	`{"release":{"tag_name":"v1"},"repository":{"full_name":["a"]}}`, `{"sender":{"login":"l"}}  `,
+}
+
+// TestSummarizeChecksJSON: summarizeGitHub's decode is the JSON check, so
+// for every event, routed or not, it must find valid exactly what
+// encoding/json finds valid.
+func TestSummarizeChecksJSON(t *testing.T) {
+	events := []string{"not-routed"}
+	for event := range summarizers {
+		events = append(events, event)
+	}
+	for _, event := range events {
+		for _, payload := range jsonVerdictSeeds {
+			if _, valid := summarizeGitHub(event, []byte(payload)); valid != json.Valid([]byte(payload)) {
+				t.Errorf("summarizeGitHub(%q, %q) valid = %v, encoding/json says %v", event, payload, valid, !valid)
+			}
+		}
+	}
+}
+
+// FuzzSummarize: for any event and bytes, the JSON verdict is
+// encoding/json's, and a summary is one safe line.
 func FuzzSummarize(f *testing.F) {
 	for _, tt := range summarizeCases() {
 		f.Add(tt.event, []byte(tt.payload))
 	}
-	f.Fuzz(func(t *testing.T, event string, payload []byte) {
-		if !json.Valid(payload) {
-			return // summarize is only given valid JSON
+	for event := range summarizers {
+		for _, payload := range jsonVerdictSeeds {
+			f.Add(event, []byte(payload))
 		}
-		got := summarizeGitHub(event, payload)
+	}
+	f.Fuzz(func(t *testing.T, event string, payload []byte) {
+		got, valid := summarizeGitHub(event, payload)
+		if want := json.Valid(payload); valid != want {
+			t.Fatalf("summarizeGitHub(%q, %q) valid = %v, encoding/json says %v", event, payload, valid, want)
+		}
+		if !valid {
+			return
+		}
 		if got.Text == "" {
 			t.Fatal("empty summary")
 		}

@@ -15,39 +15,50 @@ const (
 	mediaForm = "application/x-www-form-urlencoded"
 )
 
-// decodePayload returns the JSON payload of a verified body according to
-// its Content-Type: the body itself for application/json, the payload field
-// for GitHub's form mode (whose signature covers the raw form body). On
-// failure it returns the reason and a sentence naming what is wrong.
-func decodePayload(contentType string, body []byte) (payload []byte, reason Reason, detail string) {
+// decodePayload returns the payload of a verified body according to its
+// Content-Type: the body itself for application/json, the payload field
+// for GitHub's form mode (whose signature covers the raw form body). form
+// reports the form mode. On failure it returns the reason and a sentence
+// naming what is wrong.
+//
+// It does not check the JSON: summarize does, in the pass that reads the
+// summary (see invalidJSON).
+func decodePayload(contentType string, body []byte) (payload []byte, form bool, reason Reason, detail string) {
 	if contentType == "" {
-		return nil, ReasonUnsupportedMediaType, "the Content-Type header is missing; send application/json or application/x-www-form-urlencoded"
+		return nil, false, ReasonUnsupportedMediaType, "the Content-Type header is missing; send application/json or application/x-www-form-urlencoded"
 	}
 	media, _, err := mime.ParseMediaType(contentType)
 	if err != nil {
-		return nil, ReasonUnsupportedMediaType, "the Content-Type header does not parse; send application/json or application/x-www-form-urlencoded"
+		return nil, false, ReasonUnsupportedMediaType, "the Content-Type header does not parse; send application/json or application/x-www-form-urlencoded"
 	}
 	switch media {
 	case mediaJSON:
-		payload = body
+		return body, false, "", ""
 	case mediaForm:
 		payload, err = formPayload(body)
 		if errors.Is(err, errNoPayload) {
-			return nil, ReasonPayloadMissing, ""
+			return nil, true, ReasonPayloadMissing, ""
 		}
 		if err != nil {
-			return nil, ReasonFormInvalid, "the form-encoded body does not decode: " + err.Error()
+			return nil, true, ReasonFormInvalid, "the form-encoded body does not decode: " + err.Error()
 		}
+		return payload, true, "", ""
 	default:
-		return nil, ReasonUnsupportedMediaType, fmt.Sprintf("Content-Type %s is not supported; send application/json or application/x-www-form-urlencoded", media)
+		return nil, false, ReasonUnsupportedMediaType, fmt.Sprintf("Content-Type %s is not supported; send application/json or application/x-www-form-urlencoded", media)
 	}
-	if !json.Valid(payload) {
-		if media == mediaForm {
-			return nil, ReasonInvalidJSON, "the form's payload field is not valid JSON"
-		}
-		return nil, ReasonInvalidJSON, "the body is not valid JSON"
+}
+
+// validJSON reports whether payload is valid JSON. goccy/go-json accepts
+// and refuses exactly what encoding/json does (FuzzJSONValidAgrees) at
+// several times its speed.
+func validJSON(payload []byte) bool { return json.Valid(payload) }
+
+// invalidJSON is the sentence for a payload that is not valid JSON.
+func invalidJSON(form bool) string {
+	if form {
+		return "the form's payload field is not valid JSON"
 	}
-	return payload, "", ""
+	return "the body is not valid JSON"
 }
 
 var errNoPayload = errors.New("no payload field")

@@ -14,24 +14,37 @@ import (
 	"github.com/hooklab/hooklab/signing"
 )
 
-// summarize sums up a verified payload in one line, by provider and event.
-// It never fails: what it cannot read gets a generic summary.
-func summarize(providerName, event string, payload []byte) Summary {
+// summarize sums up a verified payload in one line, by provider and event,
+// and reports whether the payload is valid JSON; apart from that it never
+// fails: what it cannot read gets a generic summary.
+//
+// GitHub's payloads, the ones that come in bursts, are decoded once, and
+// that decode is the JSON check (see summarizeGitHub). The other
+// providers' payloads are checked first and then read on a best-effort
+// basis.
+func summarize(providerName, event string, payload []byte) (Summary, bool) {
+	if providerName == signing.ProviderGitHub {
+		return summarizeGitHub(event, payload)
+	}
+	if !validJSON(payload) {
+		return Summary{}, false
+	}
 	switch providerName {
 	case signing.ProviderStripe:
-		return summarizeStripe(payload)
+		return summarizeStripe(payload), true
 	case signing.ProviderStandard:
-		return summarizeStandard(payload)
+		return summarizeStandard(payload), true
 	case signing.ProviderSlack:
-		return summarizeSlack(payload)
+		return summarizeSlack(payload), true
 	case signing.ProviderShopify:
-		return summarizeShopify(event, payload)
+		return summarizeShopify(event, payload), true
 	case signing.ProviderGitLab:
-		return summarizeGitLab(payload)
+		return summarizeGitLab(payload), true
 	case signing.ProviderGitea:
-		return summarizeGitea(event, payload)
+		return summarizeGitea(event, payload), true
 	}
-	return summarizeGitHub(event, payload)
+	sum, _ := summarizeGitHub(event, payload)
+	return sum, true
 }
 
 // summarizeStripe: payment_intent pi_123 20.00 USD succeeded
@@ -275,7 +288,8 @@ func summarizeGitea(event string, payload []byte) Summary {
 			return Summary{Text: text}
 		}
 	}
-	return summarizeGitHub(event, payload)
+	sum, _ := summarizeGitHub(event, payload) // payload is already checked
+	return sum
 }
 
 // summarizeSlashCommand reads a Slack slash command's form: /deploy

@@ -317,7 +317,7 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request, d *delivery)
 	}
 
 	// 7. Content type; only now is the body looked at.
-	payload, reason, detail := decodePayload(r.Header.Get("Content-Type"), body)
+	payload, form, reason, detail := decodePayload(r.Header.Get("Content-Type"), body)
 	if reason == ReasonPayloadMissing && rc.provider.SlashCommands {
 		// A Slack slash command is a form of its own fields, with no payload.
 		if sum, ok := summarizeSlashCommand(body); ok {
@@ -329,14 +329,23 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request, d *delivery)
 		return fail(reason, detail)
 	}
 
-	// 8. Event type, from the header or the verified body.
+	// 8. JSON and event type. The JSON is checked in the pass that reads
+	// the summary; a payload without an event is checked on its own, so
+	// that invalid JSON is reported as such whatever else is missing.
 	d.event, d.id = rc.provider.Identify(r.Header, payload)
 	if d.event == "" {
+		if !validJSON(payload) {
+			return fail(ReasonInvalidJSON, invalidJSON(form))
+		}
 		return fail(ReasonEventMissing, "no event type: "+rc.provider.EventSource()+" is missing or empty")
+	}
+	sum, valid := summarize(rc.provider.Name, d.event, payload)
+	if !valid {
+		return fail(ReasonInvalidJSON, invalidJSON(form))
 	}
 
 	// 9. Route.
-	d.summary = summarize(rc.provider.Name, d.event, payload)
+	d.summary = sum
 	if d.id != "" {
 		d.redelivery = rc.recent.add(d.id)
 	}

@@ -225,6 +225,18 @@ func TestPipeline(t *testing.T) {
 			wantStatus: 400, wantReason: ReasonEventMissing},
 		{name: "unknown event", req: newDelivery("made_up_event", []byte(`{"action":"poked"}`)),
 			wantStatus: 200, wantReason: ReasonOK},
+		// The summary's decode is the JSON check: every way through it must
+		// still refuse invalid JSON and accept valid JSON of odd shapes.
+		{name: "invalid JSON after a summarized prefix", req: newDelivery("push", []byte(`{"ref":"refs/heads/main","commits":[]}x`)),
+			wantStatus: 400, wantReason: ReasonInvalidJSON, wantInMsg: "not valid JSON"},
+		{name: "invalid JSON behind a type mismatch", req: newDelivery("push", []byte(`{"ref":5,"commits":[}`)),
+			wantStatus: 400, wantReason: ReasonInvalidJSON},
+		{name: "invalid JSON for an unknown event", req: newDelivery("made_up_event", []byte(`{"action":"poked",}`)),
+			wantStatus: 400, wantReason: ReasonInvalidJSON},
+		{name: "valid JSON with unexpected types", req: newDelivery("push", []byte(`{"ref":5,"commits":"many"}`)),
+			wantStatus: 200, wantReason: ReasonOK},
+		{name: "invalid JSON wins over a missing event", req: newDelivery("ping", []byte(`{"zen":`), withoutHeader(EventHeader)),
+			wantStatus: 400, wantReason: ReasonInvalidJSON},
 		{name: "no delivery id", req: newDelivery("ping", ping, withoutHeader(DeliveryHeader)),
 			wantStatus: 200, wantReason: ReasonOK},
 		// The order of the checks: each earlier failure wins over a later one.
