@@ -12,6 +12,37 @@ import (
 // one space, and the result is cut to at most limit runes, ending in "…" when
 // it was cut.
 func Sanitize(s string, limit int) string {
+	if isPlainLine(s, limit) {
+		return s // most payload strings: nothing to do, nothing to copy
+	}
+	return sanitize(s, limit)
+}
+
+// isPlainLine reports whether s is already what Sanitize makes of it:
+// printable ASCII, words separated by single spaces, at most limit bytes.
+func isPlainLine(s string, limit int) bool {
+	if len(s) > limit {
+		return false
+	}
+	space := true // a leading space is not plain
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == ' ':
+			if space {
+				return false
+			}
+			space = true
+		case c > ' ' && c < 0x7f:
+			space = false
+		default:
+			return false
+		}
+	}
+	return !space || s == ""
+}
+
+// sanitize is Sanitize for strings that need work.
+func sanitize(s string, limit int) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	for i := 0; i < len(s); {

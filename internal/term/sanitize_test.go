@@ -37,3 +37,38 @@ func TestSanitize(t *testing.T) {
 		})
 	}
 }
+
+// TestPlainLineIsKept: strings that need no work come back as they are,
+// without a copy.
+func TestPlainLineIsKept(t *testing.T) {
+	for _, in := range []string{"", "a", "refs/heads/main", "Fix the flux capacitor", "https://github.com/octo/hello/compare/a...b"} {
+		if !isPlainLine(in, 80) {
+			t.Errorf("isPlainLine(%q) = false, want true", in)
+		}
+		if allocs := testing.AllocsPerRun(10, func() { Sanitize(in, 80) }); allocs != 0 {
+			t.Errorf("Sanitize(%q) allocates %v times, want 0", in, allocs)
+		}
+	}
+	for _, in := range []string{" a", "a ", "a  b", "a\tb", "a\x7fb", "é", "a\x1b[m", "abcdef"} {
+		if isPlainLine(in, 5) {
+			t.Errorf("isPlainLine(%q, 5) = true, want false", in)
+		}
+	}
+}
+
+// FuzzSanitizeFastPath: the fast path for plain lines gives what the full
+// sanitizer gives, for any string and limit.
+func FuzzSanitizeFastPath(f *testing.F) {
+	for _, seed := range []string{"", " ", "a b", " a", "a  b", "abc def", "a\tb", "日本", "a\x1b[1mb", "x\u00a0y", "abcdef"} {
+		f.Add(seed, 5)
+		f.Add(seed, 80)
+	}
+	f.Fuzz(func(t *testing.T, s string, limit int) {
+		if limit < 0 || limit > 1000 {
+			return
+		}
+		if got, want := Sanitize(s, limit), sanitize(s, limit); got != want {
+			t.Fatalf("Sanitize(%q, %d) = %q, the full sanitizer gives %q", s, limit, got, want)
+		}
+	})
+}
