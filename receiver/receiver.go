@@ -530,7 +530,8 @@ func (rc *Receiver) record(r *http.Request, d *delivery, start time.Time) {
 		rc.stats.add(info.Status, d.event, d.reason == ReasonOK)
 	}
 	elapsed := rc.now().Sub(start)
-	attrs := []slog.Attr{
+	var attrsArray [16]slog.Attr // room for every attribute, on the stack
+	attrs := append(attrsArray[:0],
 		slog.Int(KeyStatus, info.Status),
 		slog.String(KeyProvider, rc.provider.Name),
 		slog.String(KeyEvent, d.event),
@@ -541,7 +542,7 @@ func (rc *Receiver) record(r *http.Request, d *delivery, start time.Time) {
 		slog.String(KeyRemote, r.RemoteAddr),
 		slog.String(KeyMethod, r.Method),
 		slog.String(KeyPath, r.URL.Path),
-	}
+	)
 	level := slog.LevelInfo
 	msg := MsgDelivery
 	if d.health {
@@ -569,6 +570,9 @@ func (rc *Receiver) record(r *http.Request, d *delivery, start time.Time) {
 		if d.bodySHA256 != "" {
 			attrs = append(attrs, slog.String(KeyBodySHA256, d.bodySHA256))
 		}
+	}
+	if h, ok := rc.log.Handler().(*JSONHandler); ok && h.logAttrs(r.Context(), level, msg, attrs) {
+		return
 	}
 	rc.log.LogAttrs(r.Context(), level, msg, attrs...)
 }

@@ -1,0 +1,200 @@
+package receiver
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"math"
+	"strconv"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// JSONHandler is slog.NewJSONHandler(w, nil) with a fast path for the
+// receiver's per-request records: it writes them itself, byte for byte as
+// slog.JSONHandler would, without building a slog.Record (which allocates
+// past five attributes) or looking up the caller's frame. Every other
+// record, and every handler derived with WithAttrs or WithGroup, is
+// slog.JSONHandler's. The tests check the two against each other.
+type JSONHandler struct {
+	slog.Handler // the *slog.JSONHandler, writing to w
+	w            *lockedWriter
+}
+
+// NewJSONHandler returns a JSONHandler writing to w.
+func NewJSONHandler(w io.Writer) *JSONHandler {
+	lw := &lockedWriter{w: w}
+	return &JSONHandler{Handler: slog.NewJSONHandler(lw, nil), w: lw}
+}
+
+// lockedWriter makes the fast path's writes and slog.JSONHandler's one
+// at a time, as slog.JSONHandler's own lock does for its writes.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// logBufs holds *[]byte buffers for log lines.
+var logBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// maxPooledLogLine is the largest buffer put back in logBufs.
+const maxPooledLogLine = 16 << 10
+
+// logAttrs writes the record slog.Logger.LogAttrs(ctx, level, msg,
+// attrs...) would have the handler write, with the time now. It writes
+// only what fastRecord accepts, and returns false, having written
+// nothing, for anything else.
+func (h *JSONHandler) logAttrs(ctx context.Context, level slog.Level, msg string, attrs []slog.Attr) bool {
+	if !fastRecord(attrs) {
+		return false
+	}
+	if !h.Enabled(ctx, level) {
+		return true
+	}
+	now := time.Now()
+	if y := now.Year(); y < 0 || y >= 10000 {
+		return false // slog writes an error for such a time
+	}
+	bp := logBufs.Get().(*[]byte)
+	b := appendJSONRecord((*bp)[:0], now, level, msg, attrs)
+	h.w.Write(b)
+	if cap(b) <= maxPooledLogLine {
+		*bp = b[:0]
+		logBufs.Put(bp)
+	}
+	return true
+}
+
+// fastRecord reports whether appendJSONRecord writes attrs as
+// slog.JSONHandler does: when they are only of the kinds the receiver logs
+// (strings, integers, finite floats and bools) and have keys.
+func fastRecord(attrs []slog.Attr) bool {
+	for _, a := range attrs {
+		switch a.Value.Kind() {
+		case slog.KindString, slog.KindInt64, slog.KindUint64, slog.KindBool:
+		case slog.KindFloat64:
+			if f := a.Value.Float64(); math.IsInf(f, 0) || math.IsNaN(f) {
+				return false
+			}
+		default:
+			return false
+		}
+		if a.Key == "" {
+			return false // slog drops some empty attributes; leave that to it
+		}
+	}
+	return true
+}
+
+// appendJSONRecord appends the line slog.JSONHandler (with no options)
+// writes for a record of t, level, msg and attrs, which fastRecord
+// accepts, with t's year in [0, 9999].
+func appendJSONRecord(b []byte, t time.Time, level slog.Level, msg string, attrs []slog.Attr) []byte {
+	b = append(b, `{"time":"`...)
+	b = t.Round(0).AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","level":`...)
+	b = appendSlogString(b, level.String())
+	b = append(b, `,"msg":`...)
+	b = appendSlogString(b, msg)
+	for _, a := range attrs {
+		b = append(b, ',')
+		b = appendSlogString(b, a.Key)
+		b = append(b, ':')
+		switch v := a.Value; v.Kind() {
+		case slog.KindString:
+			b = appendSlogString(b, v.String())
+		case slog.KindInt64:
+			b = strconv.AppendInt(b, v.Int64(), 10)
+		case slog.KindUint64:
+			b = strconv.AppendUint(b, v.Uint64(), 10)
+		case slog.KindFloat64:
+			b = appendJSONFloat(b, v.Float64())
+		case slog.KindBool:
+			b = strconv.AppendBool(b, v.Bool())
+		}
+	}
+	return append(b, "}\n"...)
+}
+
+// appendJSONFloat appends a finite f as encoding/json writes a float64,
+// which is how slog.JSONHandler writes one.
+func appendJSONFloat(b []byte, f float64) []byte {
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// e-09 to e-9
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
+}
+
+// slogSafe marks the ASCII bytes slog.JSONHandler writes as they are:
+// printable ASCII but for " and \.
+var slogSafe = func() (safe [utf8.RuneSelf]bool) {
+	for b := 0x20; b < utf8.RuneSelf; b++ {
+		safe[b] = b != '"' && b != '\\'
+	}
+	return safe
+}()
+
+// appendSlogString appends s quoted as slog.JSONHandler writes strings:
+// ", \ and the control characters escaped (\n, \r, \t by name, the rest
+// as \u00XX), U+2028 and U+2029 as \u2028 and \u2029, and each invalid
+// UTF-8 byte as \ufffd; unlike encoding/json, <, > and & as they are.
+func appendSlogString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if slogSafe[b] {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', lowerHex[b>>4], lowerHex[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case c == utf8.RuneError && size == 1:
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+		case c == '\u2028' || c == '\u2029':
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', lowerHex[c&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
