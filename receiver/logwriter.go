@@ -3,7 +3,14 @@ package receiver
 import (
 	"io"
 	"sync"
+	"time"
 )
+
+// logGather is how long the writer lets records gather after the first
+// one of a burst before it writes them: long enough that a listener under
+// load writes a batch of a hundred records at once instead of one
+// record per delivery, and far too short for anyone watching to notice.
+const logGather = 5 * time.Millisecond
 
 // maxPendingLog is how many bytes of log lines may wait for the writer
 // before Write writes them itself: the log never holds more than this.
@@ -23,12 +30,16 @@ type LogWriter struct {
 	spare   []byte
 	closed  bool
 	wake    chan struct{}
+	closing chan struct{} // closed by Close: write now, do not wait
 	done    chan struct{}
+	gather  time.Duration
 }
 
 // NewLogWriter returns a LogWriter writing to w. Call Close when done.
-func NewLogWriter(w io.Writer) *LogWriter {
-	l := &LogWriter{w: w, wake: make(chan struct{}, 1), done: make(chan struct{})}
+func NewLogWriter(w io.Writer) *LogWriter { return newLogWriter(w, logGather) }
+
+func newLogWriter(w io.Writer, gather time.Duration) *LogWriter {
+	l := &LogWriter{w: w, wake: make(chan struct{}, 1), closing: make(chan struct{}), done: make(chan struct{}), gather: gather}
 	go l.loop()
 	return l
 }
@@ -76,9 +87,18 @@ func (l *LogWriter) flush() {
 	l.mu.Unlock()
 }
 
+// loop writes each burst of records once it has gathered, or at once when
+// the writer is closing.
 func (l *LogWriter) loop() {
 	defer close(l.done)
+	t := time.NewTimer(l.gather)
+	defer t.Stop()
 	for range l.wake {
+		t.Reset(l.gather)
+		select {
+		case <-t.C:
+		case <-l.closing:
+		}
 		l.flush()
 	}
 }
@@ -93,6 +113,7 @@ func (l *LogWriter) Close() error {
 	}
 	l.closed = true
 	l.mu.Unlock()
+	close(l.closing)
 	close(l.wake)
 	<-l.done
 	l.flush()

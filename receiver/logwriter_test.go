@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // lockedBuffer is a bytes.Buffer safe for the writer goroutine and the test.
@@ -64,5 +65,51 @@ func TestLogWriterKeepsEveryLineInOrder(t *testing.T) {
 	fmt.Fprintln(lw, "after")
 	if !strings.HasSuffix(out.String(), "after\n") {
 		t.Errorf("a write after Close was lost")
+	}
+}
+
+// countingWriter counts the writes it gets.
+type countingWriter struct {
+	lockedBuffer
+	writes int
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	c.writes++
+	c.mu.Unlock()
+	return c.lockedBuffer.Write(p)
+}
+
+func (c *countingWriter) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.writes
+}
+
+// TestLogWriterWritesABurstAtOnce: records that arrive while the writer
+// gathers go out in one write, and Close does not wait for the gathering
+// to end.
+func TestLogWriterWritesABurstAtOnce(t *testing.T) {
+	var out countingWriter
+	lw := newLogWriter(&out, time.Hour)
+	for i := range 100 {
+		fmt.Fprintf(lw, "record %d\n", i)
+	}
+	if n := out.count(); n != 0 {
+		t.Fatalf("%d writes while the burst gathers, want 0", n)
+	}
+	closed := make(chan struct{})
+	go func() { lw.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close waited for the gathering to end")
+	}
+	if n := out.count(); n != 1 {
+		t.Errorf("the burst took %d writes, want 1", n)
+	}
+	if got := strings.Count(out.String(), "\n"); got != 100 {
+		t.Errorf("%d records written, want 100", got)
 	}
 }
