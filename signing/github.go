@@ -86,7 +86,7 @@ func (g *GitHub) Begin(h http.Header, _ time.Time) (Verifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newMACVerifier(g.keys, GitHubSignatureHeader, [][]byte{mac}, nil), nil
+	return newMACVerifier1(g.keys, GitHubSignatureHeader, mac, nil), nil
 }
 
 // ParseGitHubSignature decodes an X-Hub-Signature-256 value ("sha256=" and

@@ -50,14 +50,30 @@ type macVerifier struct {
 	candidates [][]byte
 	header     string
 	sum        [64]byte
+	// Room for the common case, so that it takes no allocation of its own.
+	oneState     [1]hash.Hash
+	oneCandidate [1][]byte
 }
 
 func newMACVerifier(keys []*keyedMAC, header string, candidates [][]byte, prefix []byte) *macVerifier {
-	v := &macVerifier{keys: keys, header: header, candidates: candidates, states: make([]hash.Hash, len(keys))}
-	for i, k := range keys {
-		v.states[i] = k.get()
-		v.states[i].Write(prefix)
+	v := &macVerifier{keys: keys, header: header, candidates: candidates}
+	v.states = v.oneState[:0:1]
+	if len(keys) > 1 {
+		v.states = make([]hash.Hash, 0, len(keys))
 	}
+	for _, k := range keys {
+		h := k.get()
+		h.Write(prefix)
+		v.states = append(v.states, h)
+	}
+	return v
+}
+
+// newMACVerifier1 is newMACVerifier for one candidate signature.
+func newMACVerifier1(keys []*keyedMAC, header string, candidate []byte, prefix []byte) *macVerifier {
+	v := newMACVerifier(keys, header, nil, prefix)
+	v.oneCandidate[0] = candidate
+	v.candidates = v.oneCandidate[:]
 	return v
 }
 

@@ -273,5 +273,5 @@ func (s *plainMAC) Begin(h http.Header, _ time.Time) (Verifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newMACVerifier(s.keys, s.header, [][]byte{mac}, nil), nil
+	return newMACVerifier1(s.keys, s.header, mac, nil), nil
 }

@@ -217,7 +217,7 @@ func (s *slack) Begin(h http.Header, now time.Time) (Verifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newMACVerifier(s.keys, SlackSignatureHeader, [][]byte{mac}, []byte("v0:"+strconv.FormatInt(ts, 10)+":")), nil
+	return newMACVerifier1(s.keys, SlackSignatureHeader, mac, []byte("v0:"+strconv.FormatInt(ts, 10)+":")), nil
 }
 
 // GitLabTokenHeader carries GitLab's secret token itself: no HMAC.
