@@ -176,31 +176,43 @@ func summarizePush(payload []byte) (Summary, error) {
 	if ident(p.Ref) == "" {
 		return Summary{}, fmt.Errorf("%w: ref", errNoSubject)
 	}
+	ref, pusher, compare, repo := ident(p.Ref), p.Pusher.Name, ident(p.Compare), ident(p.Repository.FullName)
+	if pusher == "" {
+		pusher = p.Sender.Login
+	}
+	pusher = ident(pusher)
+	// One allocation for the whole line: this runs for every push.
 	var b strings.Builder
-	b.WriteString(ident(p.Ref))
+	b.Grow(len(ref) + len(pusher) + len(compare) + len(repo) + 48)
+	b.WriteString(ref)
 	switch {
 	case p.Deleted:
 		// A deleted ref has no commits; "0 commits" would only be noise.
 		b.WriteString(" deleted")
 	case p.Created:
-		b.WriteString(" created: " + plural(len(p.Commits), "commit"))
+		b.WriteString(" created: ")
+		writePlural(&b, len(p.Commits), "commit")
 	default:
-		b.WriteString(": " + plural(len(p.Commits), "commit"))
+		b.WriteString(": ")
+		writePlural(&b, len(p.Commits), "commit")
 	}
 	if p.Forced {
 		b.WriteString(" (forced)")
 	}
-	pusher := p.Pusher.Name
-	if pusher == "" {
-		pusher = p.Sender.Login
+	if pusher != "" {
+		b.WriteString(" by ")
+		b.WriteString(pusher)
 	}
-	if pusher := ident(pusher); pusher != "" {
-		b.WriteString(" by " + pusher)
+	if compare != "" {
+		b.WriteString(" ")
+		b.WriteString(compare)
 	}
-	if compare := ident(p.Compare); compare != "" {
-		b.WriteString(" " + compare)
+	if repo != "" {
+		b.WriteString(" [")
+		b.WriteString(repo)
+		b.WriteString("]")
 	}
-	return p.summary(b.String()), nil
+	return Summary{Action: ident(p.Action), Text: b.String()}, nil
 }
 
 // summarizePullRequest: #42 "Fix the flux capacitor" closed (merged) [octo/hello]
@@ -503,10 +515,20 @@ func issueRef(number int64) string {
 
 // plural is "1 commit" or "3 commits".
 func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
+	var b strings.Builder
+	writePlural(&b, n, noun)
+	return b.String()
+}
+
+// writePlural writes plural(n, noun) to b.
+func writePlural(b *strings.Builder, n int, noun string) {
+	var digits [20]byte
+	b.Write(strconv.AppendInt(digits[:0], int64(n), 10))
+	b.WriteString(" ")
+	b.WriteString(noun)
+	if n != 1 {
+		b.WriteString("s")
 	}
-	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 // joinNonEmpty joins the parts that are not empty with single spaces.

@@ -27,15 +27,18 @@ func decodePayload(contentType string, body []byte) (payload []byte, form bool, 
 	if contentType == "" {
 		return nil, false, ReasonUnsupportedMediaType, "the Content-Type header is missing; send application/json or application/x-www-form-urlencoded"
 	}
-	media, _, err := mime.ParseMediaType(contentType)
-	if err != nil {
-		return nil, false, ReasonUnsupportedMediaType, "the Content-Type header does not parse; send application/json or application/x-www-form-urlencoded"
+	media := contentType // what GitHub sends, which needs no parsing
+	if contentType != mediaJSON {
+		var err error
+		if media, _, err = mime.ParseMediaType(contentType); err != nil {
+			return nil, false, ReasonUnsupportedMediaType, "the Content-Type header does not parse; send application/json or application/x-www-form-urlencoded"
+		}
 	}
 	switch media {
 	case mediaJSON:
 		return body, false, "", ""
 	case mediaForm:
-		payload, err = formPayload(body)
+		payload, err := formPayload(body)
 		if errors.Is(err, errNoPayload) {
 			return nil, true, ReasonPayloadMissing, ""
 		}
