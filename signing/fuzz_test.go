@@ -53,6 +53,12 @@ func FuzzParseGitHubSignature(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, input string) {
 		mac, err := signing.ParseGitHubSignature(input)
+		if rest, ok := strings.CutPrefix(input, "sha256="); ok && len(rest) == 64 {
+			// The decoder is hooklab's own; encoding/hex is the reference.
+			if _, hexErr := hex.DecodeString(rest); (hexErr == nil) != (err == nil) {
+				t.Fatalf("ParseGitHubSignature(%q) error = %v, encoding/hex says %v", input, err, hexErr)
+			}
+		}
 		if err == nil {
 			if len(mac) != 32 {
 				t.Fatalf("ParseGitHubSignature(%q) = %d bytes, want 32", input, len(mac))

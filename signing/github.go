@@ -82,11 +82,11 @@ func (g *GitHub) Begin(h http.Header, _ time.Time) (Verifier, error) {
 		return nil, &Error{Kind: ErrMalformed, Header: GitHubSignatureHeader,
 			Detail: "the header was sent more than once; send it exactly once"}
 	}
-	mac, err := ParseGitHubSignature(values[0])
-	if err != nil {
+	var mac [sha256.Size]byte
+	if err := decodeMACTo(&mac, GitHubSignatureHeader, values[0], "sha256=", hexEncoding{}); err != nil {
 		return nil, err
 	}
-	return newMACVerifier1(g.keys, GitHubSignatureHeader, mac, nil), nil
+	return newMACVerifier1(g.keys, GitHubSignatureHeader, &mac, nil), nil
 }
 
 // ParseGitHubSignature decodes an X-Hub-Signature-256 value ("sha256=" and

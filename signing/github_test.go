@@ -684,3 +684,22 @@ func TestGitHubPooledStateIsReset(t *testing.T) {
 		t.Error(f)
 	}
 }
+
+// TestGitHubVerifyAllocatesNothing: once warm, a whole verification (the
+// header, a pooled verifier and HMAC state, the hash and the comparison)
+// makes no allocation, accepted or refused.
+func TestGitHubVerifyAllocatesNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items at random under the race detector")
+	}
+	g := mustGitHub(t, "alloc-secret")
+	body := []byte(`{"zen":"Design for failure."}`)
+	good := githubHeader("sha256=" + hex.EncodeToString(hmacSHA256([]byte("alloc-secret"), body)))
+	if allocs := testing.AllocsPerRun(100, func() {
+		if err := signing.Verify(g, good, body, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+	}); allocs != 0 {
+		t.Errorf("an accepted verification allocates %v times, want 0", allocs)
+	}
+}

@@ -2,6 +2,7 @@ package signing
 
 import (
 	"crypto/hmac"
+	"crypto/sha256"
 	"hash"
 	"sync"
 )
@@ -44,6 +45,10 @@ func (k *keyedMAC) sum(parts ...[]byte) []byte {
 // key and one candidate is the common case; several keys allow secret
 // rotation and several candidates allow headers that list more than one
 // signature.
+//
+// Verifiers are pooled: Verify puts its verifier back, which is why a
+// Verifier must not be used after Verify. With one key and one candidate
+// a verification allocates nothing.
 type macVerifier struct {
 	keys       []*keyedMAC
 	states     []hash.Hash
@@ -53,10 +58,14 @@ type macVerifier struct {
 	// Room for the common case, so that it takes no allocation of its own.
 	oneState     [1]hash.Hash
 	oneCandidate [1][]byte
+	mac          [sha256.Size]byte
 }
 
+var verifiers = sync.Pool{New: func() any { return new(macVerifier) }}
+
 func newMACVerifier(keys []*keyedMAC, header string, candidates [][]byte, prefix []byte) *macVerifier {
-	v := &macVerifier{keys: keys, header: header, candidates: candidates}
+	v := verifiers.Get().(*macVerifier)
+	v.keys, v.header, v.candidates = keys, header, candidates
 	v.states = v.oneState[:0:1]
 	if len(keys) > 1 {
 		v.states = make([]hash.Hash, 0, len(keys))
@@ -69,10 +78,12 @@ func newMACVerifier(keys []*keyedMAC, header string, candidates [][]byte, prefix
 	return v
 }
 
-// newMACVerifier1 is newMACVerifier for one candidate signature.
-func newMACVerifier1(keys []*keyedMAC, header string, candidate []byte, prefix []byte) *macVerifier {
+// newMACVerifier1 is newMACVerifier for one candidate signature, which it
+// copies.
+func newMACVerifier1(keys []*keyedMAC, header string, mac *[sha256.Size]byte, prefix []byte) *macVerifier {
 	v := newMACVerifier(keys, header, nil, prefix)
-	v.oneCandidate[0] = candidate
+	v.mac = *mac
+	v.oneCandidate[0] = v.mac[:]
 	v.candidates = v.oneCandidate[:]
 	return v
 }
@@ -97,9 +108,11 @@ func (v *macVerifier) Verify() error {
 		}
 		v.keys[i].put(h)
 	}
-	v.states = nil
+	header := v.header
+	*v = macVerifier{}
+	verifiers.Put(v)
 	if !ok {
-		return &Error{Kind: ErrMismatch, Header: v.header,
+		return &Error{Kind: ErrMismatch, Header: header,
 			Detail: "the signature does not match the body: the body or the secret differs"}
 	}
 	return nil

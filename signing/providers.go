@@ -134,16 +134,9 @@ type hexEncoding struct{}
 
 func (hexEncoding) EncodeToString(b []byte) string { return hex.EncodeToString(b) }
 
-// DecodeString decodes into one allocation: the MAC (hex.DecodeString
-// would allocate a copy of the text too).
-func (hexEncoding) DecodeString(s string) ([]byte, error) {
-	b := make([]byte, len(s)/2)
-	_, err := hex.Decode(b, []byte(s))
-	if err == nil && len(s)%2 != 0 {
-		err = hex.ErrLength
-	}
-	return b, err
-}
+// DecodeString is encoding/hex's; verifiers decode with decodeHex, which
+// does not allocate.
+func (hexEncoding) DecodeString(s string) ([]byte, error) { return hex.DecodeString(s) }
 
 // describe says what a MAC in enc looks like, for error messages.
 func describe(enc encoding, prefix string) string {
@@ -162,6 +155,15 @@ func describe(enc encoding, prefix string) string {
 // (empty, no prefix, the wrong length, not the encoding) and never echo the
 // value. The error text is built only on failure.
 func decodeMAC(header, value, prefix string, enc encoding) ([]byte, error) {
+	mac := new([sha256.Size]byte)
+	if err := decodeMACTo(mac, header, value, prefix, enc); err != nil {
+		return nil, err
+	}
+	return mac[:], nil
+}
+
+// decodeMACTo is decodeMAC into dst; a hex MAC takes no allocation.
+func decodeMACTo(dst *[sha256.Size]byte, header, value, prefix string, enc encoding) error {
 	malformed := func(problem string) error {
 		return &Error{Kind: ErrMalformed, Header: header, Detail: problem + "; want " + describe(enc, prefix)}
 	}
@@ -172,26 +174,56 @@ func decodeMAC(header, value, prefix string, enc encoding) ([]byte, error) {
 		return fmt.Sprintf(" after %q", prefix)
 	}
 	if strings.TrimSpace(value) == "" {
-		return nil, malformed("the value is empty")
+		return malformed("the value is empty")
 	}
 	if !strings.HasPrefix(value, prefix) {
-		return nil, malformed(fmt.Sprintf("the value does not start with %q", prefix))
+		return malformed(fmt.Sprintf("the value does not start with %q", prefix))
 	}
 	text := value[len(prefix):]
-	_, isHex := enc.(hexEncoding)
-	if isHex && len(text) != 2*sha256.Size {
-		return nil, malformed(fmt.Sprintf("the value has %d characters%s", len(text), after()))
+	if _, isHex := enc.(hexEncoding); isHex {
+		if len(text) != 2*sha256.Size {
+			return malformed(fmt.Sprintf("the value has %d characters%s", len(text), after()))
+		}
+		if !decodeHex(dst, text) {
+			return malformed("the value" + after() + " is not hex")
+		}
+		return nil
 	}
 	mac, err := enc.DecodeString(text)
 	switch {
-	case err != nil && isHex:
-		return nil, malformed("the value" + after() + " is not hex")
 	case err != nil:
-		return nil, malformed("the value" + after() + " is not base64")
+		return malformed("the value" + after() + " is not base64")
 	case len(mac) != sha256.Size:
-		return nil, malformed(fmt.Sprintf("the value decodes to %d bytes, not 32", len(mac)))
+		return malformed(fmt.Sprintf("the value decodes to %d bytes, not 32", len(mac)))
 	}
-	return mac, nil
+	copy(dst[:], mac)
+	return nil
+}
+
+// decodeHex decodes 64 hex digits, in either case, into dst, as
+// encoding/hex does, without copying text.
+func decodeHex(dst *[sha256.Size]byte, text string) bool {
+	for i := range dst {
+		hi, ok1 := fromHex(text[2*i])
+		lo, ok2 := fromHex(text[2*i+1])
+		if !ok1 || !ok2 {
+			return false
+		}
+		dst[i] = hi<<4 | lo
+	}
+	return true
+}
+
+func fromHex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // single returns the one value of header, or ErrMissing, or ErrMalformed
@@ -269,9 +301,9 @@ func (s *plainMAC) Begin(h http.Header, _ time.Time) (Verifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	mac, err := decodeMAC(s.header, value, "", s.enc)
-	if err != nil {
+	var mac [sha256.Size]byte
+	if err := decodeMACTo(&mac, s.header, value, "", s.enc); err != nil {
 		return nil, err
 	}
-	return newMACVerifier1(s.keys, s.header, mac, nil), nil
+	return newMACVerifier1(s.keys, s.header, &mac, nil), nil
 }

@@ -205,8 +205,8 @@ func (s *slack) Begin(h http.Header, now time.Time) (Verifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	mac, err := decodeMAC(SlackSignatureHeader, value, "v0=", hexEncoding{})
-	if err != nil {
+	var mac [sha256.Size]byte
+	if err := decodeMACTo(&mac, SlackSignatureHeader, value, "v0=", hexEncoding{}); err != nil {
 		return nil, err
 	}
 	tsValue, err := single(h, SlackTimestampHeader)
@@ -217,7 +217,7 @@ func (s *slack) Begin(h http.Header, now time.Time) (Verifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newMACVerifier1(s.keys, SlackSignatureHeader, mac, []byte("v0:"+strconv.FormatInt(ts, 10)+":")), nil
+	return newMACVerifier1(s.keys, SlackSignatureHeader, &mac, []byte("v0:"+strconv.FormatInt(ts, 10)+":")), nil
 }
 
 // GitLabTokenHeader carries GitLab's secret token itself: no HMAC.
