@@ -85,7 +85,8 @@ type Verifier interface {
 	io.Writer
 	// Verify reports whether the bytes written match the signature: nil, or
 	// an *Error wrapping ErrMismatch. It must be called once, after the
-	// whole body was written.
+	// whole body was written, and the Verifier not used after it: its
+	// memory may be reused for the next delivery.
 	Verify() error
 }
 
