@@ -262,6 +262,7 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request, d *delivery)
 		d.header = rc.faultyHeader(err)
 		return refuse(signatureReason(err), signatureDetail(err))
 	}
+	defer signing.Release(v) // nothing below keeps v
 
 	// The in-flight budget, for large bodies; what a chunked body will
 	// take is not known, so it reserves the most it may take.

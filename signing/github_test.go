@@ -703,3 +703,76 @@ func TestGitHubVerifyAllocatesNothing(t *testing.T) {
 		t.Errorf("an accepted verification allocates %v times, want 0", allocs)
 	}
 }
+
+// TestVerifierMisuseFailsClosed: a second Verify, or a Write after Verify,
+// refuses, and a verifier kept after its verdict never reaches another
+// delivery's: a forged body is refused however a caller misuses the one
+// it had before.
+func TestVerifierMisuseFailsClosed(t *testing.T) {
+	const secret = "misuse-secret"
+	g := mustGitHub(t, secret)
+	legit := []byte(`{"zen":"legit"}`)
+	forged := []byte(`{"zen":"forged"}`)
+	good := githubHeader("sha256=" + hex.EncodeToString(hmacSHA256([]byte(secret), legit)))
+	bad := githubHeader("sha256=" + hex.EncodeToString(hmacSHA256([]byte("not-"+secret), forged)))
+
+	v, err := g.Begin(good, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Write(legit)
+	if err := v.Verify(); err != nil {
+		t.Fatalf("first Verify = %v, want nil", err)
+	}
+	if err := v.Verify(); !errors.Is(err, signing.ErrMismatch) {
+		t.Errorf("second Verify = %v, want ErrMismatch", err)
+	}
+	v.Write(legit)
+	if err := v.Verify(); !errors.Is(err, signing.ErrMismatch) {
+		t.Errorf("Verify after a late Write = %v, want ErrMismatch", err)
+	}
+
+	// The old verifier is still held: two new deliveries must get verifiers
+	// of their own.
+	vForged, err := g.Begin(bad, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vForged.Write(forged)
+	vLegit, err := g.Begin(good, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vLegit.Write(legit)
+	if vForged == vLegit || vForged == v || vLegit == v {
+		t.Fatal("two deliveries share a verifier")
+	}
+	if err := vForged.Verify(); !errors.Is(err, signing.ErrMismatch) {
+		t.Errorf("forged delivery: Verify = %v, want ErrMismatch", err)
+	}
+	if err := vLegit.Verify(); err != nil {
+		t.Errorf("legit delivery: Verify = %v, want nil", err)
+	}
+}
+
+// TestReleaseWithoutVerify: a verifier released before its verdict (a body
+// that never arrived) gives its hash states back, and the next delivery
+// verifies as it should.
+func TestReleaseWithoutVerify(t *testing.T) {
+	const secret = "release-secret"
+	g := mustGitHub(t, secret)
+	body := []byte(`{"zen":"released"}`)
+	good := githubHeader("sha256=" + hex.EncodeToString(hmacSHA256([]byte(secret), body)))
+	for range 100 {
+		v, err := g.Begin(good, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v.Write(body[:5]) // a body cut short
+		signing.Release(v)
+		if err := signing.Verify(g, good, body, time.Time{}); err != nil {
+			t.Fatalf("Verify after a released, half-written verifier = %v, want nil", err)
+		}
+	}
+	signing.Release(nil) // no verifier: nothing to do
+}

@@ -46,9 +46,10 @@ func (k *keyedMAC) sum(parts ...[]byte) []byte {
 // rotation and several candidates allow headers that list more than one
 // signature.
 //
-// Verifiers are pooled: Verify puts its verifier back, which is why a
-// Verifier must not be used after Verify. With one key and one candidate
-// a verification allocates nothing.
+// Verifiers are pooled when their owner says so (Release): with one key and
+// one candidate a verification then allocates nothing. Without Release a
+// verifier is left to the garbage collector, so a caller that keeps one too
+// long can never reach another delivery's.
 type macVerifier struct {
 	keys       []*keyedMAC
 	states     []hash.Hash
@@ -108,12 +109,22 @@ func (v *macVerifier) Verify() error {
 		}
 		v.keys[i].put(h)
 	}
-	header := v.header
-	*v = macVerifier{}
-	verifiers.Put(v)
+	// The states are back in their pools: a second Verify, or a Write
+	// after this one, finds none and fails closed.
+	v.states = nil
 	if !ok {
-		return &Error{Kind: ErrMismatch, Header: header,
+		return &Error{Kind: ErrMismatch, Header: v.header,
 			Detail: "the signature does not match the body: the body or the secret differs"}
 	}
 	return nil
+}
+
+// release puts the verifier back in the pool, and its hash states when
+// Verify did not.
+func (v *macVerifier) release() {
+	for i, h := range v.states {
+		v.keys[i].put(h)
+	}
+	*v = macVerifier{}
+	verifiers.Put(v)
 }

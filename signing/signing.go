@@ -84,10 +84,19 @@ type Scheme interface {
 type Verifier interface {
 	io.Writer
 	// Verify reports whether the bytes written match the signature: nil, or
-	// an *Error wrapping ErrMismatch. It must be called once, after the
-	// whole body was written, and the Verifier not used after it: its
-	// memory may be reused for the next delivery.
+	// an *Error wrapping ErrMismatch. It is called once, after the whole
+	// body was written; a second call, or a Write after it, fails closed.
 	Verify() error
+}
+
+// Release hands v's memory back for the next delivery, whether or not
+// Verify was called. It is optional: a Verifier that is not released is
+// left to the garbage collector. After Release, v must not be used, nor
+// released again: its memory may already verify another delivery.
+func Release(v Verifier) {
+	if m, ok := v.(*macVerifier); ok && m != nil {
+		m.release()
+	}
 }
 
 // Verify checks a complete body against its headers: Begin, Write, Verify.
@@ -96,6 +105,7 @@ func Verify(s Scheme, h http.Header, body []byte, now time.Time) error {
 	if err != nil {
 		return err
 	}
+	defer Release(v)
 	v.Write(body) //nolint:errcheck // Verifier writes never fail.
 	return v.Verify()
 }
