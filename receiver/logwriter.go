@@ -93,7 +93,12 @@ func (l *LogWriter) loop() {
 	defer close(l.done)
 	t := time.NewTimer(l.gather)
 	defer t.Stop()
-	for range l.wake {
+	for {
+		select {
+		case <-l.wake:
+		case <-l.closing:
+			return
+		}
 		t.Reset(l.gather)
 		select {
 		case <-t.C:
@@ -113,8 +118,9 @@ func (l *LogWriter) Close() error {
 	}
 	l.closed = true
 	l.mu.Unlock()
+	// wake is never closed: a Write that checked closed just before this
+	// may still signal it.
 	close(l.closing)
-	close(l.wake)
 	<-l.done
 	l.flush()
 	return nil
