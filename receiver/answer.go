@@ -41,46 +41,62 @@ func appendAnswer(dst []byte, a *answer) []byte {
 	return append(dst, '}')
 }
 
-// jsonSafe marks the ASCII bytes encoding/json writes as they are (with its
-// default HTML escaping): printable ASCII but for ", \, <, > and &.
-var jsonSafe = func() (safe [utf8.RuneSelf]bool) {
+// quoteStyle is how one encoder writes a string: which ASCII bytes go as
+// they are, and whether \b and \f are escaped by name. Both encoders
+// write the other control characters as \u00XX, U+2028 and U+2029 as
+// \u2028 and \u2029, and each invalid UTF-8 byte as \ufffd.
+type quoteStyle struct {
+	safe   [utf8.RuneSelf]bool
+	bfName bool
+}
+
+// encodingJSONStyle is encoding/json's: <, > and & escaped too, \b and \f
+// by name.
+var encodingJSONStyle = quoteStyle{safe: asciiSafe(`"\<>&`), bfName: true}
+
+// slogStyle is slog.JSONHandler's: <, > and & as they are, \b and \f as
+// \u0008 and \u000c.
+var slogStyle = quoteStyle{safe: asciiSafe(`"\`)}
+
+// asciiSafe marks printable ASCII (and DEL) but for the bytes in escaped.
+func asciiSafe(escaped string) (safe [utf8.RuneSelf]bool) {
 	for b := 0x20; b < utf8.RuneSelf; b++ {
 		safe[b] = true
 	}
-	for _, b := range `"\<>&` {
+	for _, b := range escaped {
 		safe[b] = false
 	}
 	return safe
-}()
+}
 
 const lowerHex = "0123456789abcdef"
 
-// appendJSONString appends s as a JSON string the way encoding/json does:
-// ", \ and the control characters escaped (\b, \f, \n, \r, \t by name,
-// the rest as \u00XX), <, > and & as \u003c, \u003e and \u0026, U+2028 and
-// U+2029 as \u2028 and \u2029, and each invalid UTF-8 byte as \ufffd.
-func appendJSONString(dst []byte, s string) []byte {
+// appendJSONString appends s as a JSON string the way encoding/json does.
+func appendJSONString(dst []byte, s string) []byte { return appendQuoted(dst, s, &encodingJSONStyle) }
+
+// appendQuoted appends s as a JSON string in style st.
+func appendQuoted(dst []byte, s string, st *quoteStyle) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		if b := s[i]; b < utf8.RuneSelf {
-			if jsonSafe[b] {
+			if st.safe[b] {
 				i++
 				continue
 			}
 			dst = append(dst, s[start:i]...)
-			switch b {
-			case '\\', '"':
+			switch {
+			case b == '\\' || b == '"':
 				dst = append(dst, '\\', b)
-			case '\b':
+			case b == '\b' && st.bfName:
 				dst = append(dst, '\\', 'b')
-			case '\f':
+			case b == '\f' && st.bfName:
 				dst = append(dst, '\\', 'f')
-			case '\n':
+			case b == '\n':
 				dst = append(dst, '\\', 'n')
-			case '\r':
+			case b == '\r':
 				dst = append(dst, '\\', 'r')
-			case '\t':
+			case b == '\t':
 				dst = append(dst, '\\', 't')
 			default:
 				dst = append(dst, '\\', 'u', '0', '0', lowerHex[b>>4], lowerHex[b&0xF])

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"sync"
 	"time"
-	"unicode/utf8"
 )
 
 // JSONHandler is slog.NewJSONHandler(w, nil) with a fast path for the
@@ -141,60 +140,5 @@ func appendJSONFloat(b []byte, f float64) []byte {
 	return b
 }
 
-// slogSafe marks the ASCII bytes slog.JSONHandler writes as they are:
-// printable ASCII but for " and \.
-var slogSafe = func() (safe [utf8.RuneSelf]bool) {
-	for b := 0x20; b < utf8.RuneSelf; b++ {
-		safe[b] = b != '"' && b != '\\'
-	}
-	return safe
-}()
-
-// appendSlogString appends s quoted as slog.JSONHandler writes strings:
-// ", \ and the control characters escaped (\n, \r, \t by name, the rest
-// as \u00XX), U+2028 and U+2029 as \u2028 and \u2029, and each invalid
-// UTF-8 byte as \ufffd; unlike encoding/json, <, > and & as they are.
-func appendSlogString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
-			if slogSafe[b] {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '\\', '"':
-				dst = append(dst, '\\', b)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', lowerHex[b>>4], lowerHex[b&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		c, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case c == utf8.RuneError && size == 1:
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-		case c == '\u2028' || c == '\u2029':
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', lowerHex[c&0xF])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
+// appendSlogString appends s quoted as slog.JSONHandler writes strings.
+func appendSlogString(dst []byte, s string) []byte { return appendQuoted(dst, s, &slogStyle) }
