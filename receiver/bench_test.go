@@ -3,7 +3,6 @@ package receiver
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -56,35 +55,41 @@ func (w *discardWriter) WriteHeader(int)             {}
 func BenchmarkHandler(b *testing.B) {
 	for _, size := range []int{8 << 10, 256 << 10} {
 		b.Run(strconv.Itoa(size>>10)+"KiB", func(b *testing.B) {
-			body := pushOfSize(b, size)
-			s, err := signing.NewGitHub(testSecret)
-			if err != nil {
-				b.Fatal(err)
-			}
-			rc, err := New(Config{Scheme: s, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
-			if err != nil {
-				b.Fatal(err)
-			}
-			sig := hubSignature(testSecret, body)
-			reader := bytes.NewReader(body)
-			req := httptest.NewRequest(http.MethodPost, DefaultPath, reader)
-			req.Header.Set("Content-Length", strconv.Itoa(len(body)))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set(EventHeader, "push")
-			req.Header.Set(signing.GitHubSignatureHeader, sig)
-			w := &discardWriter{h: http.Header{}}
-			b.SetBytes(int64(len(body)))
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				reader.Reset(body)
-				req.Body = io.NopCloser(reader)
-				req.Header.Set(DeliveryHeader, fmt.Sprint(i))
-				i++
-				clear(w.h)
-				rc.ServeHTTP(w, req)
-			}
+			benchDeliveries(b, size, NewJSONHandler(io.Discard))
 		})
+	}
+}
+
+// benchDeliveries runs b.N signed pushes of about size bytes, each with a
+// fresh delivery id, through a Receiver that logs to log.
+func benchDeliveries(b *testing.B, size int, log slog.Handler) {
+	b.Helper()
+	body := pushOfSize(b, size)
+	s, err := signing.NewGitHub(testSecret)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rc, err := New(Config{Scheme: s, Logger: slog.New(log)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	reader := bytes.NewReader(body)
+	req := httptest.NewRequest(http.MethodPost, DefaultPath, reader)
+	req.Header.Set("Content-Length", strconv.Itoa(len(body)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(EventHeader, "push")
+	req.Header.Set(signing.GitHubSignatureHeader, hubSignature(testSecret, body))
+	w := &discardWriter{h: http.Header{}}
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		reader.Reset(body)
+		req.Body = io.NopCloser(reader)
+		req.Header.Set(DeliveryHeader, strconv.Itoa(i))
+		i++
+		clear(w.h)
+		rc.ServeHTTP(w, req)
 	}
 }
 

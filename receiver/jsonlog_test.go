@@ -3,14 +3,12 @@ package receiver
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -187,34 +185,6 @@ func BenchmarkHandlerLog(b *testing.B) {
 		{"slog.JSONHandler", slog.NewJSONHandler(io.Discard, nil)},
 		{"JSONHandler", NewJSONHandler(io.Discard)},
 	} {
-		b.Run(h.name, func(b *testing.B) {
-			body := pushOfSize(b, 8<<10)
-			s, err := signing.NewGitHub(testSecret)
-			if err != nil {
-				b.Fatal(err)
-			}
-			rc, err := New(Config{Scheme: s, Logger: slog.New(h.handler)})
-			if err != nil {
-				b.Fatal(err)
-			}
-			reader := bytes.NewReader(body)
-			req := httptest.NewRequest(http.MethodPost, DefaultPath, reader)
-			req.Header.Set("Content-Length", strconv.Itoa(len(body)))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set(EventHeader, "push")
-			req.Header.Set(signing.GitHubSignatureHeader, hubSignature(testSecret, body))
-			w := &discardWriter{h: http.Header{}}
-			b.SetBytes(int64(len(body)))
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				reader.Reset(body)
-				req.Body = io.NopCloser(reader)
-				req.Header.Set(DeliveryHeader, fmt.Sprint(i))
-				i++
-				clear(w.h)
-				rc.ServeHTTP(w, req)
-			}
-		})
+		b.Run(h.name, func(b *testing.B) { benchDeliveries(b, 8<<10, h.handler) })
 	}
 }
