@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
-	"flag"
-	"os"
-	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
@@ -14,30 +11,8 @@ import (
 	"time"
 
 	"github.com/hooklab/hooklab/check"
+	"github.com/hooklab/hooklab/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (go test -update rewrites it)\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
-}
 
 // sampleReport is a fixed Report with each kind of row: passes (one with
 // several expected codes and no reason, one with a long reason), a failure
@@ -81,7 +56,7 @@ func TestWriteGolden(t *testing.T) {
 			if err := check.Write(&out, sampleReport(), tt.format, tt.colored); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tt.file, out.Bytes())
+			golden.Check(t, tt.file, out.Bytes())
 		})
 	}
 }

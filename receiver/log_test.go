@@ -3,34 +3,13 @@ package receiver
 import (
 	"bytes"
 	"context"
-	"flag"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hooklab/hooklab/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (go test -update rewrites it)\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
-}
 
 // logSamples writes one record of each kind the listener prints.
 func logSamples(t *testing.T, h slog.Handler) {
@@ -93,7 +72,7 @@ func TestTextHandlerGolden(t *testing.T) {
 			if hasEscape := bytes.Contains(out, []byte("\x1b[")); hasEscape != tt.colored {
 				t.Errorf("colored=%v but escape sequences present=%v", tt.colored, hasEscape)
 			}
-			golden(t, tt.file, out)
+			golden.Check(t, tt.file, out)
 		})
 	}
 }

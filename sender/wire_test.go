@@ -5,13 +5,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httputil"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,11 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hooklab/hooklab/internal/golden"
 	"github.com/hooklab/hooklab/sender"
 	"github.com/hooklab/hooklab/signing"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // waitLimit bounds every wait in these tests, so that a fake server or a
 // client that never finishes fails a test instead of hanging it. Nothing
@@ -32,24 +28,6 @@ const waitLimit = 5 * time.Second
 
 // okAnswer is the recording server's usual answer.
 const okAnswer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(tb testing.TB, name string, got []byte) {
-	tb.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		tb.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		tb.Errorf("bytes differ from %s (go test -update rewrites it)\n--- got\n%q\n--- want\n%q", path, got, want)
-	}
-}
 
 // mustListen listens on a free loopback port.
 func mustListen(tb testing.TB) net.Listener {
@@ -268,7 +246,7 @@ func TestWireBytes(t *testing.T) {
 			if got.err != nil {
 				t.Fatalf("recorder: %v", got.err)
 			}
-			golden(t, tt.file, got.raw)
+			golden.Check(t, tt.file, got.raw)
 
 			if *asked != "hooks.example.test:8080" {
 				t.Errorf("dialled %q, want the URL's host and port", *asked)

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"io"
 	"net"
 	"os"
@@ -17,8 +16,6 @@ import (
 
 	"github.com/hooklab/hooklab/receiver"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // testNow is the injected clock, so every duration in a log record is 0.
 var testNow = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/hooklab/hooklab/check"
+	"github.com/hooklab/hooklab/internal/golden"
 	"github.com/hooklab/hooklab/receiver"
 )
 
@@ -231,7 +232,7 @@ func checkJUnit(tb testing.TB, r junitReport, want, failed []string) {
 }
 
 // inPackageDir is a world whose working directory is the package's, where
-// go test starts and checkGolden finds the golden files, even in a test
+// go test starts and golden.Check finds the golden files, even in a test
 // that has already moved to a temporary one. Runs in it name --env-file
 // os.DevNull, so that no .env there is read.
 var inPackageDir = world{dir: func() string {
@@ -368,7 +369,7 @@ func TestCheckAgainstListen(t *testing.T) {
 				t.Errorf("last line %q, want %q", last, wantLast)
 			}
 			if tt.golden != "" {
-				checkGolden(t, tt.golden, withoutPorts(got.stdout))
+				golden.Check(t, tt.golden, withoutPorts(got.stdout))
 			}
 		})
 	}
@@ -450,7 +451,7 @@ func TestCheckBrokenReceiver(t *testing.T) {
 		if want := failedLine(failed, len(all)); last != want {
 			t.Errorf("last line\n%q\nwant\n%q", last, want)
 		}
-		checkGolden(t, "check-broken.txt", withoutPorts(got.stdout))
+		golden.Check(t, "check-broken.txt", withoutPorts(got.stdout))
 	})
 
 	t.Run("json", func(t *testing.T) {
@@ -474,7 +475,7 @@ func TestCheckBrokenReceiver(t *testing.T) {
 		got := runCheckCommand(t, inPackageDir, target, "--secret", checkSecret, "--env-file", os.DevNull, "--format", "junit")
 		checkOutput(t, got, exitError, []string{`failures="` + strconv.Itoa(len(failed)) + `"`}, nil)
 		checkJUnit(t, mustJUnit(t, got.stdout), all, failed)
-		checkGolden(t, "check-broken.xml", withoutPorts(got.stdout))
+		golden.Check(t, "check-broken.xml", withoutPorts(got.stdout))
 	})
 }
 
@@ -625,7 +626,7 @@ func TestCheckList(t *testing.T) {
 			t.Errorf("row %d = %q, want %s %s %s", i+1, line, s.Name, strings.Join(codes, ","), s.Sent)
 		}
 	}
-	checkGolden(t, "check-list.txt", []byte(got.stdout))
+	golden.Check(t, "check-list.txt", []byte(got.stdout))
 }
 
 func TestHelpShowsCheckAndDemo(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/hooklab/hooklab/check"
+	"github.com/hooklab/hooklab/internal/golden"
 )
 
 // demoLogLine matches a delivery's line in listen's text log and captures
@@ -87,7 +88,7 @@ func TestDemo(t *testing.T) {
 	secret := demoSecret(t, seed)
 	checkNoSecret(t, got, secret, secret[:16])
 
-	checkGolden(t, "demo.txt", withoutPorts(logTime.ReplaceAllString(got.stdout, "HH:MM:SS.mmm ")))
+	golden.Check(t, "demo.txt", withoutPorts(logTime.ReplaceAllString(got.stdout, "HH:MM:SS.mmm ")))
 }
 
 // TestDemoColor checks that --color reaches both the log and the table.

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -20,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hooklab/hooklab/internal/golden"
 	"github.com/hooklab/hooklab/receiver"
 )
 
@@ -700,33 +700,6 @@ func TestListenColorsDeliveries(t *testing.T) {
 	}
 }
 
-// goldenPath is where a golden file lives, relative to the package
-// directory; golden tests do not change directory.
-func goldenPath(name string) string { return filepath.Join("testdata", name) }
-
-// checkGolden compares got with the golden file name, or rewrites it
-// under -update.
-func checkGolden(tb testing.TB, name string, got []byte) {
-	tb.Helper()
-	path := goldenPath(name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			tb.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			tb.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		tb.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		tb.Errorf("output differs from %s (run go test -update to accept it)\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
-}
-
 // jsonLogger is the JSON logger listen uses, without the time, so that the
 // output can be compared with a golden file.
 func jsonLogger(w io.Writer) *slog.Logger {
@@ -764,7 +737,7 @@ func TestBannerGolden(t *testing.T) {
 				bound = strings.TrimPrefix(tt.url, "http://")
 			}
 			banner{url: tt.url, bound: bound, cfg: cfg}.print(&text, slog.New(receiver.NewTextHandler(&text, cfg.color)))
-			checkGolden(t, "banner-"+tt.name+".txt", text.Bytes())
+			golden.Check(t, "banner-"+tt.name+".txt", text.Bytes())
 
 			if cfg.color {
 				return
@@ -773,7 +746,7 @@ func TestBannerGolden(t *testing.T) {
 			cfg.json = true
 			banner{url: tt.url, bound: bound, cfg: cfg}.print(&js, jsonLogger(&js))
 			mustJSONRecords(t, js.String())
-			checkGolden(t, "banner-"+tt.name+".json", js.Bytes())
+			golden.Check(t, "banner-"+tt.name+".json", js.Bytes())
 		})
 	}
 }
@@ -793,12 +766,12 @@ func TestSummaryGolden(t *testing.T) {
 			name := strings.ReplaceAll(tt.name, " ", "-")
 			var text bytes.Buffer
 			printSummary(&text, slog.New(receiver.NewTextHandler(&text, false)), listenConfig{}, tt.stats)
-			checkGolden(t, "summary-"+name+".txt", text.Bytes())
+			golden.Check(t, "summary-"+name+".txt", text.Bytes())
 
 			var js bytes.Buffer
 			printSummary(&js, jsonLogger(&js), listenConfig{json: true}, tt.stats)
 			mustJSONRecords(t, js.String())
-			checkGolden(t, "summary-"+name+".json", js.Bytes())
+			golden.Check(t, "summary-"+name+".json", js.Bytes())
 		})
 	}
 }

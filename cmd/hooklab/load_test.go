@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hooklab/hooklab/fixtures"
+	"github.com/hooklab/hooklab/internal/golden"
 	"github.com/hooklab/hooklab/internal/term"
 	"github.com/hooklab/hooklab/receiver"
 	"github.com/hooklab/hooklab/sender"
@@ -356,11 +357,11 @@ func TestLoadSummaryGolden(t *testing.T) {
 	}{{"load-summary.txt", false}, {"load-summary-color.txt", true}} {
 		var out bytes.Buffer
 		r.print(&out, term.NewPalette(tt.color))
-		checkGolden(t, tt.name, out.Bytes())
+		golden.Check(t, tt.name, out.Bytes())
 	}
 	js, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkGolden(t, "load-summary.json", append(js, '\n'))
+	golden.Check(t, "load-summary.json", append(js, '\n'))
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hooklab/hooklab/check"
 	"github.com/hooklab/hooklab/fixtures"
+	"github.com/hooklab/hooklab/internal/golden"
 	"github.com/hooklab/hooklab/receiver"
 	"github.com/hooklab/hooklab/signing"
 )
@@ -654,12 +655,12 @@ func TestListenBannerProviders(t *testing.T) {
 		b := banner{url: "http://127.0.0.1:8080", bound: "127.0.0.1:8080", cfg: cfg}
 		var text bytes.Buffer
 		b.print(&text, slog.New(receiver.NewTextHandler(&text, false)))
-		checkGolden(t, "banner-stripe.txt", text.Bytes())
+		golden.Check(t, "banner-stripe.txt", text.Bytes())
 		var js bytes.Buffer
 		b.cfg.json = true
 		b.print(&js, jsonLogger(&js))
 		mustJSONRecords(t, js.String())
-		checkGolden(t, "banner-stripe.json", js.Bytes())
+		golden.Check(t, "banner-stripe.json", js.Bytes())
 	})
 }
 

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/hooklab/hooklab/fixtures"
+	"github.com/hooklab/hooklab/internal/golden"
 	"github.com/hooklab/hooklab/receiver"
 	"github.com/hooklab/hooklab/sender"
 )
@@ -728,7 +729,7 @@ func TestSendNeverPrintsTheSecret(t *testing.T) {
 func TestSendList(t *testing.T) {
 	all := fixtures.All()
 	// --list reads no files, so it runs in the package directory, where
-	// checkGolden finds the golden files.
+	// golden.Check finds the golden files.
 	here := world{dir: "."}
 	t.Run("text", func(t *testing.T) {
 		got := runHooklab(t, here, "send", "--list")
@@ -757,7 +758,7 @@ func TestSendList(t *testing.T) {
 				t.Errorf("row %d = %q, want %q", i+1, lines[i+1], want)
 			}
 		}
-		checkGolden(t, "send-list.txt", []byte(got.stdout))
+		golden.Check(t, "send-list.txt", []byte(got.stdout))
 	})
 	t.Run("json", func(t *testing.T) {
 		got := runHooklab(t, here, "send", "--list", "--json")
@@ -781,7 +782,7 @@ func TestSendList(t *testing.T) {
 				t.Errorf("fixture %d = %+v, want %s %s %s %q %d bytes", i, r, f.Name, f.Provider, f.Event, f.Action, len(f.Body))
 			}
 		}
-		checkGolden(t, "send-list.json", []byte(got.stdout))
+		golden.Check(t, "send-list.json", []byte(got.stdout))
 	})
 }
 
