@@ -17,22 +17,17 @@ import (
 
 // checkOptions is everything `hooklab check` is told on its command line.
 type checkOptions struct {
-	URL         string
-	Secrets     []string
-	SecretFile  string
-	Provider    string
-	ProviderSet bool
-	EnvFile     string
-	EnvFileSet  bool
-	Expect      []string
-	Accept2xx   bool
-	Only, Skip  []string
-	MaxBody     string
-	Format      string
-	Color       string
-	Timeout     time.Duration
-	Tolerance   time.Duration
-	List        bool
+	URL           string
+	sourceOptions // --secret, --secret-file, --provider, --env-file
+	Expect        []string
+	Accept2xx     bool
+	Only, Skip    []string
+	MaxBody       string
+	Format        string
+	Color         string
+	Timeout       time.Duration
+	Tolerance     time.Duration
+	List          bool
 }
 
 func checkCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
@@ -71,9 +66,7 @@ func checkCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 				return usageErrorf("check takes one URL, got %q", c.Args().Slice())
 			}
 			return runCheck(c.Context, sys, checkOptions{
-				URL: c.Args().First(), Secrets: c.StringSlice("secret"), SecretFile: c.String("secret-file"),
-				Provider: c.String("provider"), ProviderSet: c.IsSet("provider"),
-				EnvFile: c.String("env-file"), EnvFileSet: c.IsSet("env-file"),
+				URL: c.Args().First(), sourceOptions: sourceOptionsFrom(c),
 				Expect: c.StringSlice("expect"), Accept2xx: c.Bool("accept-2xx"),
 				Only: splitList(c.StringSlice("only")), Skip: splitList(c.StringSlice("skip")),
 				MaxBody: c.String("max-body"), Format: c.String("format"), Color: c.String("color"),
@@ -124,7 +117,7 @@ func resolveCheck(sys system, o checkOptions) (check.Config, bool, error) {
 			return cfg, false, usageError{err}
 		}
 	}
-	env, err := loadEnviron(sys.getenv, o.EnvFile, o.EnvFileSet)
+	env, err := o.environ(sys.getenv)
 	if err != nil {
 		return cfg, false, err
 	}
@@ -137,14 +130,14 @@ func resolveCheck(sys system, o checkOptions) (check.Config, bool, error) {
 	if cfg.URL, err = parseURL(raw, "the URL", ""); err != nil {
 		return cfg, false, err
 	}
-	s, err := configuredSecret(o.Secrets, o.SecretFile, env)
+	s, err := o.secret(env)
 	if err != nil {
 		return cfg, false, err
 	}
 	if s.value == "" {
 		return cfg, false, noSecretError(o.EnvFile, "; it must be the receiver's")
 	}
-	if cfg.Provider, err = resolveProvider(o.Provider, o.ProviderSet, env); err != nil {
+	if cfg.Provider, err = o.provider(env); err != nil {
 		return cfg, false, err
 	}
 	// A secret the scheme cannot use would fail every scenario alike.
@@ -163,11 +156,11 @@ func resolveCheck(sys system, o checkOptions) (check.Config, bool, error) {
 // runCheck runs the scenarios against a receiver and prints the report.
 func runCheck(ctx context.Context, sys system, o checkOptions) error {
 	if o.List {
-		env, err := loadEnviron(sys.getenv, o.EnvFile, o.EnvFileSet)
+		env, err := o.environ(sys.getenv)
 		if err != nil {
 			return err
 		}
-		name, err := resolveProvider(o.Provider, o.ProviderSet, env)
+		name, err := o.provider(env)
 		if err != nil {
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/joho/godotenv"
+	"github.com/urfave/cli/v2"
 
 	"github.com/hooklab/hooklab/provider"
 	"github.com/hooklab/hooklab/signing"
@@ -217,6 +218,41 @@ func (s secret) warnings() []string {
 		}
 	}
 	return w
+}
+
+// sourceOptions are the flags that listen, send, sign and check share to
+// say where the secret and the provider come from.
+type sourceOptions struct {
+	Secrets     []string
+	SecretFile  string
+	Provider    string
+	ProviderSet bool
+	EnvFile     string
+	EnvFileSet  bool
+}
+
+func sourceOptionsFrom(c *cli.Context) sourceOptions {
+	return sourceOptions{
+		Secrets: c.StringSlice("secret"), SecretFile: c.String("secret-file"),
+		Provider: c.String("provider"), ProviderSet: c.IsSet("provider"),
+		EnvFile: c.String("env-file"), EnvFileSet: c.IsSet("env-file"),
+	}
+}
+
+// environ is the environment, with the --env-file the options name.
+func (o sourceOptions) environ(getenv func(string) string) (*environ, error) {
+	return loadEnviron(getenv, o.EnvFile, o.EnvFileSet)
+}
+
+// provider is the provider named by --provider or the environment.
+func (o sourceOptions) provider(env *environ) (string, error) {
+	return resolveProvider(o.Provider, o.ProviderSet, env)
+}
+
+// secret is the secret from --secret, --secret-file or the environment,
+// with nothing generated.
+func (o sourceOptions) secret(env *environ) (secret, error) {
+	return configuredSecret(o.Secrets, o.SecretFile, env)
 }
 
 // colorMode is the --color flag's value.

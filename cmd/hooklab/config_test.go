@@ -369,7 +369,7 @@ func TestIsTerminal(t *testing.T) {
 func TestResolveListenFlagSetToDefault(t *testing.T) {
 	opts := listenOptions{
 		Addr: defaultAddr, AddrSet: true, Path: receiver.DefaultPath, PathSet: true,
-		EnvFile: defaultEnvFile, MaxBody: "25MiB", MaxInflight: "256MiB", LogFormat: logText, Color: string(colorAuto),
+		sourceOptions: sourceOptions{EnvFile: defaultEnvFile}, MaxBody: "25MiB", MaxInflight: "256MiB", LogFormat: logText, Color: string(colorAuto),
 	}
 	env := map[string]string{envAddr: "127.0.0.1:9999", envPath: "/from-env"}
 	cfg, err := resolveListen(world{env: env}.system(t, io.Discard, io.Discard), opts)

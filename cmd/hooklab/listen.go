@@ -33,12 +33,7 @@ const (
 type listenOptions struct {
 	Addr, Path       string
 	AddrSet, PathSet bool
-	Secrets          []string
-	SecretFile       string
-	Provider         string
-	ProviderSet      bool
-	EnvFile          string
-	EnvFileSet       bool
+	sourceOptions    // --secret, --secret-file, --provider, --env-file
 	MaxBody          string
 	MaxInflight      string
 	AllowChunked     bool
@@ -81,10 +76,8 @@ func listenCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 			return runListen(c.Context, sys, listenOptions{
 				Addr: c.String("addr"), AddrSet: c.IsSet("addr"),
 				Path: c.String("path"), PathSet: c.IsSet("path"),
-				Secrets: c.StringSlice("secret"), SecretFile: c.String("secret-file"),
-				Provider: c.String("provider"), ProviderSet: c.IsSet("provider"),
-				EnvFile: c.String("env-file"), EnvFileSet: c.IsSet("env-file"),
-				MaxBody: c.String("max-body"), MaxInflight: c.String("max-inflight"),
+				sourceOptions: sourceOptionsFrom(c),
+				MaxBody:       c.String("max-body"), MaxInflight: c.String("max-inflight"),
 				AllowChunked: c.Bool("allow-chunked"), Tolerance: c.Duration("tolerance"),
 				LogFormat: c.String("log-format"), Color: c.String("color"),
 			})
@@ -124,7 +117,7 @@ func resolveListen(sys system, o listenOptions) (listenConfig, error) {
 	if cfg.maxInflight, err = parseSize(o.MaxInflight); err != nil {
 		return cfg, usageErrorf("--max-inflight: %v", err)
 	}
-	env, err := loadEnviron(sys.getenv, o.EnvFile, o.EnvFileSet)
+	env, err := o.environ(sys.getenv)
 	if err != nil {
 		return cfg, err
 	}
@@ -147,7 +140,7 @@ func resolveListen(sys system, o listenOptions) (listenConfig, error) {
 	if err != nil {
 		return cfg, usageErrorf("the address must be HOST:PORT, such as 127.0.0.1:8080, got %q", cfg.addr)
 	}
-	if cfg.provider, err = resolveProvider(o.Provider, o.ProviderSet, env); err != nil {
+	if cfg.provider, err = o.provider(env); err != nil {
 		return cfg, err
 	}
 	if o.Tolerance < 0 {

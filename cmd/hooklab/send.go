@@ -34,30 +34,25 @@ const (
 
 // sendOptions is everything `hooklab send` is told on its command line.
 type sendOptions struct {
-	Fixture      string
-	File, Event  string
-	List         bool
-	URL          string
-	URLSet       bool
-	Secrets      []string
-	SecretFile   string
-	Provider     string
-	ProviderSet  bool
-	EnvFile      string
-	EnvFileSet   bool
-	Delivery     string
-	Timestamp    int64
-	TimestampSet bool
-	SignWithAll  bool
-	Headers      []string
-	Signature    string
-	Length       string
-	ContentType  string
-	Expect       []string
-	JSON         bool
-	Color        string
-	Timeout      time.Duration
-	Load         loadOptions // --count, --concurrency, --rate, --duration: see load.go
+	Fixture       string
+	File, Event   string
+	List          bool
+	URL           string
+	URLSet        bool
+	sourceOptions // --secret, --secret-file, --provider, --env-file
+	Delivery      string
+	Timestamp     int64
+	TimestampSet  bool
+	SignWithAll   bool
+	Headers       []string
+	Signature     string
+	Length        string
+	ContentType   string
+	Expect        []string
+	JSON          bool
+	Color         string
+	Timeout       time.Duration
+	Load          loadOptions // --count, --concurrency, --rate, --duration: see load.go
 }
 
 func sendCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
@@ -108,10 +103,8 @@ func sendCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 			return runSend(c.Context, sys, sendOptions{
 				Fixture: c.Args().First(), File: c.String("file"), Event: c.String("event"), List: c.Bool("list"),
 				URL: c.String("url"), URLSet: c.IsSet("url"),
-				Secrets: c.StringSlice("secret"), SecretFile: c.String("secret-file"),
-				Provider: c.String("provider"), ProviderSet: c.IsSet("provider"),
-				EnvFile: c.String("env-file"), EnvFileSet: c.IsSet("env-file"),
-				Delivery: c.String("delivery"), Headers: c.StringSlice("header"),
+				sourceOptions: sourceOptionsFrom(c),
+				Delivery:      c.String("delivery"), Headers: c.StringSlice("header"),
 				Timestamp: c.Int64("timestamp"), TimestampSet: c.IsSet("timestamp"), SignWithAll: c.Bool("sign-with-all"),
 				Signature: c.String("signature"), Length: c.String("length"), ContentType: c.String("content-type"),
 				Expect: c.StringSlice("expect"), JSON: c.Bool("json"), Color: c.String("color"), Timeout: c.Duration("timeout"),
@@ -157,7 +150,7 @@ func resolveSend(sys system, o sendOptions) (sendPlan, error) {
 		return plan, err
 	}
 
-	env, err := loadEnviron(sys.getenv, o.EnvFile, o.EnvFileSet)
+	env, err := o.environ(sys.getenv)
 	if err != nil {
 		return plan, err
 	}
@@ -168,7 +161,7 @@ func resolveSend(sys system, o sendOptions) (sendPlan, error) {
 	if d.URL, err = parseURL(rawURL, "--url", "use --header 'Authorization: ...' if the receiver needs one"); err != nil {
 		return plan, err
 	}
-	if d.Provider, err = resolveProvider(o.Provider, o.ProviderSet, env); err != nil {
+	if d.Provider, err = o.provider(env); err != nil {
 		return plan, err
 	}
 	// A fixture of another provider names the provider, unless one was
@@ -178,7 +171,7 @@ func resolveSend(sys system, o sendOptions) (sendPlan, error) {
 	if err := choosePayload(sys, o, &plan, explicit); err != nil {
 		return plan, err
 	}
-	s, err := configuredSecret(o.Secrets, o.SecretFile, env)
+	s, err := o.secret(env)
 	if err != nil {
 		return plan, err
 	}
@@ -363,13 +356,13 @@ var errUnexpected = errors.New("unexpected answer")
 func runSend(ctx context.Context, sys system, o sendOptions) error {
 	if o.List {
 		// Every provider's, unless one was chosen (flag or environment).
-		env, err := loadEnviron(sys.getenv, o.EnvFile, o.EnvFileSet)
+		env, err := o.environ(sys.getenv)
 		if err != nil {
 			return err
 		}
 		only := ""
 		if fromEnv, _ := env.lookup(envProvider); o.ProviderSet || fromEnv != "" {
-			if only, err = resolveProvider(o.Provider, o.ProviderSet, env); err != nil {
+			if only, err = o.provider(env); err != nil {
 				return err
 			}
 		}

@@ -42,9 +42,7 @@ func signCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 				return usageErrorf("sign takes no arguments (use --file), got %q", c.Args().First())
 			}
 			return runSign(sys, signOptions{
-				File: c.String("file"), Secrets: c.StringSlice("secret"), SecretFile: c.String("secret-file"),
-				Provider: c.String("provider"), ProviderSet: c.IsSet("provider"),
-				EnvFile: c.String("env-file"), EnvFileSet: c.IsSet("env-file"),
+				File: c.String("file"), sourceOptions: sourceOptionsFrom(c),
 				Timestamp: c.Int64("timestamp"), TimestampSet: c.IsSet("timestamp"), ID: c.String("id"),
 			})
 		},
@@ -53,25 +51,20 @@ func signCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 
 // signOptions is everything `hooklab sign` is told on its command line.
 type signOptions struct {
-	File         string
-	Secrets      []string
-	SecretFile   string
-	Provider     string
-	ProviderSet  bool
-	EnvFile      string
-	EnvFileSet   bool
-	Timestamp    int64
-	TimestampSet bool
-	ID           string
+	File          string
+	sourceOptions // --secret, --secret-file, --provider, --env-file
+	Timestamp     int64
+	TimestampSet  bool
+	ID            string
 }
 
 // runSign prints the signature headers for a body, one per line.
 func runSign(sys system, o signOptions) error {
-	env, err := loadEnviron(sys.getenv, o.EnvFile, o.EnvFileSet)
+	env, err := o.environ(sys.getenv)
 	if err != nil {
 		return err
 	}
-	s, err := configuredSecret(o.Secrets, o.SecretFile, env)
+	s, err := o.secret(env)
 	if err != nil {
 		return err
 	}
@@ -82,7 +75,7 @@ func runSign(sys system, o signOptions) error {
 	if err != nil {
 		return usageErrorf("cannot read the body: %v", err)
 	}
-	name, err := resolveProvider(o.Provider, o.ProviderSet, env)
+	name, err := o.provider(env)
 	if err != nil {
 		return err
 	}
