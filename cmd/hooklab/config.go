@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -253,6 +254,14 @@ func (o sourceOptions) provider(env *environ) (string, error) {
 // with nothing generated.
 func (o sourceOptions) secret(env *environ) (secret, error) {
 	return configuredSecret(o.Secrets, o.SecretFile, env)
+}
+
+// writeJSON writes v as one line of JSON, with <, > and & as they are:
+// the --json output of send, its load mode and its fixture list.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }
 
 // colorMode is the --color flag's value.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -153,9 +152,7 @@ func runLoad(ctx context.Context, sys system, o sendOptions) error {
 
 	rep := newLoadReport(plan, first, lo, stats)
 	if plan.json {
-		enc := json.NewEncoder(sys.stdout)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(rep); err != nil {
+		if err := writeJSON(sys.stdout, rep); err != nil {
 			return err
 		}
 	} else {

@@ -384,9 +384,7 @@ func runSend(ctx context.Context, sys system, o sendOptions) error {
 	resp, sendErr := client.Do(ctx, req)
 	rep := newSendReport(plan, req, resp, sendErr, sys.now().Sub(start))
 	if plan.json {
-		enc := json.NewEncoder(sys.stdout)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(rep); err != nil {
+		if err := writeJSON(sys.stdout, rep); err != nil {
 			return err
 		}
 	} else {
@@ -534,7 +532,7 @@ func listFixtures(w io.Writer, asJSON bool, only string) error {
 		for _, f := range list {
 			rows = append(rows, row{f.Name, f.Provider, f.Event, f.Action, len(f.Body)})
 		}
-		return json.NewEncoder(w).Encode(rows)
+		return writeJSON(w, rows)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PROVIDER\tFIXTURE\tEVENT\tACTION\tSIZE")
