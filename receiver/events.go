@@ -99,10 +99,21 @@ type envelope struct {
 // summary finishes a summarizer's text: it appends the repository, so that
 // every repository-bound event names it the same way, and fills in Action.
 func (e envelope) summary(text string) Summary {
+	var b strings.Builder
+	b.Grow(len(text) + len(e.Repository.FullName) + 3)
+	b.WriteString(text)
+	return e.finish(&b)
+}
+
+// finish is summary for a text already in b: the line of a summarizer that
+// builds its text itself, in one allocation.
+func (e envelope) finish(b *strings.Builder) Summary {
 	if repo := ident(e.Repository.FullName); repo != "" {
-		text += " [" + repo + "]"
+		b.WriteString(" [")
+		b.WriteString(repo)
+		b.WriteString("]")
 	}
-	return Summary{Action: ident(e.Action), Text: text}
+	return Summary{Action: ident(e.Action), Text: b.String()}
 }
 
 // summarizeGeneric is the summary of any event without a summarizer of its
@@ -176,14 +187,14 @@ func summarizePush(payload []byte) (Summary, error) {
 	if ident(p.Ref) == "" {
 		return Summary{}, fmt.Errorf("%w: ref", errNoSubject)
 	}
-	ref, pusher, compare, repo := ident(p.Ref), p.Pusher.Name, ident(p.Compare), ident(p.Repository.FullName)
+	ref, pusher, compare := ident(p.Ref), p.Pusher.Name, ident(p.Compare)
 	if pusher == "" {
 		pusher = p.Sender.Login
 	}
 	pusher = ident(pusher)
 	// One allocation for the whole line: this runs for every push.
 	var b strings.Builder
-	b.Grow(len(ref) + len(pusher) + len(compare) + len(repo) + 48)
+	b.Grow(len(ref) + len(pusher) + len(compare) + len(p.Repository.FullName) + 48)
 	b.WriteString(ref)
 	switch {
 	case p.Deleted:
@@ -207,12 +218,7 @@ func summarizePush(payload []byte) (Summary, error) {
 		b.WriteString(" ")
 		b.WriteString(compare)
 	}
-	if repo != "" {
-		b.WriteString(" [")
-		b.WriteString(repo)
-		b.WriteString("]")
-	}
-	return Summary{Action: ident(p.Action), Text: b.String()}, nil
+	return p.finish(&b), nil
 }
 
 // summarizePullRequest: #42 "Fix the flux capacitor" closed (merged) [octo/hello]
