@@ -40,11 +40,8 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-// logBufs holds *[]byte buffers for log lines.
-var logBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
-
-// maxPooledLogLine is the largest buffer put back in logBufs.
-const maxPooledLogLine = 16 << 10
+// logBufs holds the buffers log lines are written in.
+var logBufs = bufferPool{max: 16 << 10}
 
 // logAttrs writes the record slog.Logger.LogAttrs(ctx, level, msg,
 // attrs...) would have the handler write, with the time now. It writes
@@ -61,13 +58,10 @@ func (h *JSONHandler) logAttrs(ctx context.Context, level slog.Level, msg string
 	if y := now.Year(); y < 0 || y >= 10000 {
 		return false // slog writes an error for such a time
 	}
-	bp := logBufs.Get().(*[]byte)
-	b := appendJSONRecord((*bp)[:0], now, level, msg, attrs)
+	bp := logBufs.get()
+	b := appendJSONRecord(*bp, now, level, msg, attrs)
 	h.w.Write(b)
-	if cap(b) <= maxPooledLogLine {
-		*bp = b[:0]
-		logBufs.Put(bp)
-	}
+	logBufs.put(bp, b)
 	return true
 }
 

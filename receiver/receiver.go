@@ -18,7 +18,6 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/hooklab/hooklab/provider"
@@ -75,7 +74,7 @@ type Receiver struct {
 	now          func() time.Time
 	recent       *recentIDs
 	stats        *Stats
-	bufs         sync.Pool // *[]byte body buffers, up to eagerAlloc
+	bodies       bufferPool // body buffers, up to eagerAlloc
 	inflight     *budget
 	// The provider's request headers, canonical, so that they are looked
 	// up without canonicalizing them on every request.
@@ -121,6 +120,7 @@ func New(cfg Config) (*Receiver, error) {
 	if rc.now == nil {
 		rc.now = time.Now
 	}
+	rc.bodies.max = eagerAlloc
 	rc.inflight = &budget{max: cfg.MaxInflight}
 	if cfg.MaxInflight == 0 {
 		rc.inflight.max = DefaultMaxInflight
@@ -166,30 +166,10 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rc.answer(w, d)
 	rc.record(r, d, start)
-	rc.putBuf(d.bufHolder, d.buf)
+	// Every string kept from the body (summary, event, id) was copied out
+	// of it by the JSON decoder, and the answer and the record are written.
+	rc.bodies.put(d.bufHolder, d.buf)
 	rc.inflight.release(d.reserved)
-}
-
-// getBuf returns a holder from the pool, whose buffer is empty or nil.
-// Holders go back to the pool with putBuf, so that pooling a buffer does
-// not allocate one each time.
-func (rc *Receiver) getBuf() *[]byte {
-	if p, ok := rc.bufs.Get().(*[]byte); ok {
-		return p
-	}
-	return new([]byte)
-}
-
-// putBuf returns a body buffer to the pool once nothing refers to it: the
-// answer and the log record are written, and every string kept from the
-// body (summary, event, id) was copied out of it by the JSON decoder.
-// Buffers past the eager size are left to the collector.
-func (rc *Receiver) putBuf(holder *[]byte, b []byte) {
-	if holder == nil || cap(b) > eagerAlloc {
-		return
-	}
-	*holder = b[:0]
-	rc.bufs.Put(holder)
 }
 
 // health answers GET /healthz. Health checks are logged but not counted
@@ -283,7 +263,7 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request, d *delivery)
 	if formSigned {
 		hashWhileReading = io.Discard
 	}
-	d.bufHolder = rc.getBuf()
+	d.bufHolder = rc.bodies.get()
 	body, err := readBody(r.Body, r.ContentLength, declared, rc.maxBody, hashWhileReading, *d.bufHolder)
 	d.buf = body
 	d.bytes = int64(len(body))
@@ -478,8 +458,8 @@ func (rc *Receiver) answer(w http.ResponseWriter, d *delivery) {
 		a.Event, a.Action, a.Summary, a.Delivery, a.Redelivery = d.event, d.summary.Action, d.summary.Text, d.id, d.redelivery
 		a.Challenge = d.summary.challenge
 	}
-	bp := answerBufs.Get().(*[]byte)
-	b := append(appendAnswer((*bp)[:0], &a), '\n')
+	bp := answerBufs.get()
+	b := append(appendAnswer(*bp, &a), '\n')
 	h := w.Header()
 	// Canonical keys and shared values: what h.Set would store, without
 	// canonicalizing the keys or allocating the values on every request.
@@ -488,10 +468,7 @@ func (rc *Receiver) answer(w http.ResponseWriter, d *delivery) {
 	h["Cache-Control"] = headerNoStore
 	w.WriteHeader(info.Status)
 	w.Write(b)
-	if cap(b) <= maxPooledAnswer {
-		*bp = b[:0]
-		answerBufs.Put(bp)
-	}
+	answerBufs.put(bp, b)
 }
 
 // The values of the headers of every answer. They are shared by all
@@ -503,11 +480,9 @@ var (
 	headerNoStore = []string{"no-store"}
 )
 
-// answerBufs holds *[]byte buffers for answers; one longer than
-// maxPooledAnswer (a long Slack challenge) is left to the collector.
-var answerBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
-
-const maxPooledAnswer = 4 << 10
+// answerBufs holds the buffers answers are written in; one longer than
+// 4 KiB (a long Slack challenge) is left to the collector.
+var answerBufs = bufferPool{max: 4 << 10}
 
 // answer is the JSON body of every response.
 type answer struct {
