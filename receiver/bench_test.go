@@ -64,14 +64,27 @@ func BenchmarkHandler(b *testing.B) {
 // fresh delivery id, through a Receiver that logs to log.
 func benchDeliveries(b *testing.B, size int, log slog.Handler) {
 	b.Helper()
-	body := pushOfSize(b, size)
+	deliver, n := deliveries(b, size, log)
+	b.SetBytes(int64(n))
+	b.ReportAllocs()
+	for b.Loop() {
+		deliver()
+	}
+}
+
+// deliveries returns a function that serves one signed push of about size
+// bytes, with a fresh delivery id each time, through a Receiver that logs
+// to log, and the body's length.
+func deliveries(tb testing.TB, size int, log slog.Handler) (deliver func(), n int) {
+	tb.Helper()
+	body := pushOfSize(tb, size)
 	s, err := signing.NewGitHub(testSecret)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	rc, err := New(Config{Scheme: s, Logger: slog.New(log)})
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	reader := bytes.NewReader(body)
 	req := httptest.NewRequest(http.MethodPost, DefaultPath, reader)
@@ -80,17 +93,15 @@ func benchDeliveries(b *testing.B, size int, log slog.Handler) {
 	req.Header.Set(EventHeader, "push")
 	req.Header.Set(signing.GitHubSignatureHeader, hubSignature(testSecret, body))
 	w := &discardWriter{h: http.Header{}}
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
 	i := 0
-	for b.Loop() {
+	return func() {
 		reader.Reset(body)
 		req.Body = io.NopCloser(reader)
 		req.Header.Set(DeliveryHeader, strconv.Itoa(i))
 		i++
 		clear(w.h)
 		rc.ServeHTTP(w, req)
-	}
+	}, len(body)
 }
 
 // BenchmarkJSON compares ways to check a payload and read its summary.
