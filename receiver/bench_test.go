@@ -14,32 +14,15 @@ import (
 	"github.com/hooklab/hooklab/signing"
 )
 
-// pushOfSize returns a valid push payload of about n bytes: the push
-// fixture with its commits repeated.
+// pushOfSize returns a valid push payload of at least n bytes
+// (fixtures.PushOfSize).
 func pushOfSize(tb testing.TB, n int) []byte {
 	tb.Helper()
-	f, ok := fixtures.Lookup("push")
-	if !ok {
-		tb.Fatal("no push fixture")
-	}
-	var p map[string]any
-	if err := json.Unmarshal(f.Body, &p); err != nil {
-		tb.Fatal(err)
-	}
-	commits := p["commits"].([]any)
-	for len(mustMarshal(tb, p)) < n {
-		p["commits"] = append(p["commits"].([]any), commits...)
-	}
-	return mustMarshal(tb, p)
-}
-
-func mustMarshal(tb testing.TB, v any) []byte {
-	tb.Helper()
-	b, err := json.Marshal(v)
+	body, err := fixtures.PushOfSize(n)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return b
+	return body
 }
 
 // discardWriter is a ResponseWriter that keeps nothing, so the benchmark

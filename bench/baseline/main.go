@@ -52,7 +52,7 @@ func run(mode, addr, secret string, size int) error {
 	var h http.Handler
 	switch mode {
 	case "payload":
-		p, err := payload(size)
+		p, err := fixtures.PushOfSize(size)
 		if err != nil {
 			return err
 		}
@@ -149,29 +149,5 @@ func verify(secret []byte) http.HandlerFunc {
 			return
 		}
 		w.WriteHeader(http.StatusOK)
-	}
-}
-
-// payload is the push fixture with its commits repeated to about size
-// bytes: a realistic body, valid JSON.
-func payload(size int) ([]byte, error) {
-	f, ok := fixtures.Lookup("push")
-	if !ok {
-		return nil, errors.New("no push fixture")
-	}
-	var p map[string]any
-	if err := json.Unmarshal(f.Body, &p); err != nil {
-		return nil, err
-	}
-	commits, _ := p["commits"].([]any)
-	if len(commits) == 0 {
-		return nil, errors.New("the push fixture has no commits")
-	}
-	for {
-		b, err := json.Marshal(p)
-		if err != nil || len(b) >= size {
-			return b, err
-		}
-		p["commits"] = append(p["commits"].([]any), commits[0])
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/hooklab/hooklab/fixtures"
 )
 
 // TestReceiversVerify: both verifying baselines accept a signed payload and
@@ -15,7 +17,7 @@ import (
 // real verification.
 func TestReceiversVerify(t *testing.T) {
 	secret := []byte("bench-secret")
-	body, err := payload(8 << 10)
+	body, err := fixtures.PushOfSize(8 << 10)
 	if err != nil {
 		t.Fatal(err)
 	}
