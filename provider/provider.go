@@ -120,9 +120,10 @@ func (p Provider) Identify(h http.Header, payload []byte) (event, id string) {
 			id = h.Get(p.DeliveryFallback)
 		}
 	case p.Name == signing.ProviderStandard:
-		if id = h.Get(signing.StandardIDHeader); id == "" {
-			id = h.Get(signing.SvixIDHeader)
-		}
+		// The id is signed: it comes from the header family the signature
+		// is verified with, never the other one.
+		idHeader, _, _ := signing.StandardHeaderNames(h)
+		id = h.Get(idHeader)
 	case p.Name == signing.ProviderSlack:
 		id = fromBody().EventID
 	default:

@@ -143,9 +143,21 @@ func TestIdentify(t *testing.T) {
 			payload: `{"type":"user.created","id":"not the id"}`, wantEvent: "user.created", wantID: "msg_1",
 		},
 		{
-			name: "standard id from svix-id when webhook-id is absent", provider: "standard",
-			header:  header("svix-id", "msg_svix"),
+			name: "standard id from svix-id for a Svix delivery", provider: "standard",
+			header:  header("svix-id", "msg_svix", "svix-signature", "v1,sig"),
 			payload: `{"type":"user.created"}`, wantEvent: "user.created", wantID: "msg_svix",
+		},
+		{
+			// The svix-* headers are the ones verified: an unsigned webhook-id
+			// beside them must not be reported as the delivery's id.
+			name: "standard id from svix-id, not a webhook-id beside a svix-signature", provider: "standard",
+			header:  header("webhook-id", "forged", "svix-id", "msg_svix", "svix-signature", "v1,sig"),
+			payload: `{"type":"user.created"}`, wantEvent: "user.created", wantID: "msg_svix",
+		},
+		{
+			name: "standard id from webhook-id when both families are signed", provider: "standard",
+			header:  header("webhook-id", "msg_1", "webhook-signature", "v1,sig", "svix-id", "msg_svix", "svix-signature", "v1,sig"),
+			payload: `{"type":"user.created"}`, wantEvent: "user.created", wantID: "msg_1",
 		},
 		{
 			name: "standard without an id header", provider: "standard",

@@ -611,8 +611,8 @@ func TestSummarizeGitea(t *testing.T) {
 }
 
 // TestSvixHeaders checks Standard Webhooks deliveries sent under Svix's
-// header names: accepted with the svix-id as the delivery id, and a
-// refusal names the svix-* header at fault.
+// header names: accepted with the svix-id as the delivery id (whatever an
+// unsigned webhook-id says), and a refusal names the svix-* header at fault.
 func TestSvixHeaders(t *testing.T) {
 	fx := fixtures.ForProvider(signing.ProviderStandard)[0]
 	svix := func(secret string, at time.Time) *http.Request {
@@ -626,6 +626,13 @@ func TestSvixHeaders(t *testing.T) {
 	rc, logs := mustProviderReceiver(t, signing.ProviderStandard, signing.DefaultTolerance, standardSecret)
 	if code, a, _ := serve(t, rc, logs, svix(standardSecret, providerNow)); code != http.StatusOK || a.Delivery != "msg_svix" || a.Event != fx.Event {
 		t.Errorf("answer %d %s delivery %q event %q (%s), want 200 msg_svix %s", code, a.Reason, a.Delivery, a.Event, a.Message, fx.Event)
+	}
+	// An unsigned webhook-id beside the verified svix-* headers is neither
+	// the id reported nor a way past the redelivery check.
+	forged := svix(standardSecret, providerNow)
+	forged.Header.Set("webhook-id", "forged")
+	if code, a, _ := serve(t, rc, logs, forged); code != http.StatusOK || a.Delivery != "msg_svix" || !a.Redelivery {
+		t.Errorf("with a forged webhook-id: answer %d %s delivery %q redelivery %v, want 200 msg_svix, a redelivery", code, a.Reason, a.Delivery, a.Redelivery)
 	}
 	tests := []struct {
 		name       string

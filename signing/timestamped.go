@@ -134,11 +134,20 @@ func (s *standard) Sign(m Message) (http.Header, error) {
 	return h, nil
 }
 
-func (s *standard) Begin(h http.Header, now time.Time) (Verifier, error) {
-	idName, tsName, sigName := StandardIDHeader, StandardTimestampHeader, StandardSignatureHeader
-	if len(h.Values(sigName)) == 0 && len(h.Values(SvixSignatureHeader)) > 0 {
-		idName, tsName, sigName = SvixIDHeader, SvixTimestampHeader, SvixSignatureHeader
+// StandardHeaderNames returns the names of the id, timestamp and signature
+// headers a Standard Webhooks delivery is verified with: webhook-id,
+// webhook-timestamp and webhook-signature, or Svix's svix-* names when h has
+// no webhook-signature but has a svix-signature. The id is signed, so
+// whoever reports a verified delivery's id must read it from the same one.
+func StandardHeaderNames(h http.Header) (id, timestamp, signature string) {
+	if len(h.Values(StandardSignatureHeader)) == 0 && len(h.Values(SvixSignatureHeader)) > 0 {
+		return SvixIDHeader, SvixTimestampHeader, SvixSignatureHeader
 	}
+	return StandardIDHeader, StandardTimestampHeader, StandardSignatureHeader
+}
+
+func (s *standard) Begin(h http.Header, now time.Time) (Verifier, error) {
+	idName, tsName, sigName := StandardHeaderNames(h)
 	value, err := single(h, sigName)
 	if err != nil {
 		return nil, err
