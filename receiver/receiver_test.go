@@ -431,6 +431,61 @@ func TestRecentIDsBounded(t *testing.T) {
 	}
 }
 
+// TestRecentIDsBoundedInBytes: ids longer than maxKeptID are remembered
+// by their hash, so a replayed delivery with ever new long ids cannot grow
+// the set past about size x maxKeptID bytes, and they still count as
+// redeliveries.
+func TestRecentIDsBoundedInBytes(t *testing.T) {
+	r := newRecentIDs(10)
+	long := func(i int) string { return strings.Repeat("x", 60<<10) + strconv.Itoa(i) }
+	for i := range 20 {
+		if r.add(long(i)) {
+			t.Fatalf("long id %d reported as a redelivery the first time", i)
+		}
+	}
+	if !r.add(long(19)) || r.add(long(0)) {
+		t.Errorf("long ids: want the newest remembered and the oldest forgotten")
+	}
+	if !r.add(long(0)) {
+		t.Errorf("long id 0, just added again: not reported as a redelivery")
+	}
+	for _, id := range r.ring {
+		if len(id) > maxKeptID {
+			t.Errorf("kept an id of %d bytes, want at most %d", len(id), maxKeptID)
+		}
+	}
+	short := strings.Repeat("y", maxKeptID)
+	if r.add(short) || !r.add(short) {
+		t.Errorf("an id of maxKeptID bytes: want it kept as it is")
+	}
+}
+
+// TestStatsBoundedEvents: event names are counted one by one up to
+// maxEvents, and too long or too many names under OtherEvents, with no
+// delivery lost from the counts.
+func TestStatsBoundedEvents(t *testing.T) {
+	s := newStats()
+	s.add(200, "push", true)
+	s.add(200, strings.Repeat("e", maxCountedEvent+1), true)
+	for i := range 2 * maxEvents {
+		s.add(200, "event_"+strconv.Itoa(i), true)
+	}
+	s.add(200, "push", true)
+	snap := s.snapshot()
+	sum := 0
+	for _, n := range snap.ByEvent {
+		sum += n
+	}
+	if len(snap.ByEvent) != maxEvents+1 || sum != snap.Total || snap.Total != 2*maxEvents+3 {
+		t.Errorf("%d names counting %d of %d deliveries, want %d names counting all", len(snap.ByEvent), sum, snap.Total, maxEvents+1)
+	}
+	// push was counted first and stays counted by name; the long name and
+	// the names past the bound are counted together.
+	if snap.ByEvent["push"] != 2 || snap.ByEvent[OtherEvents] != maxEvents+2 || snap.ByEvent["event_0"] != 1 {
+		t.Errorf("push %d, %s %d, event_0 %d; want 2, %d, 1", snap.ByEvent["push"], OtherEvents, snap.ByEvent[OtherEvents], snap.ByEvent["event_0"], maxEvents+2)
+	}
+}
+
 func TestStats(t *testing.T) {
 	rc, _ := mustReceiver(t, Config{})
 	for _, req := range []*http.Request{

@@ -1,6 +1,17 @@
 package receiver
 
-import "sync"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"sync"
+)
+
+// maxKeptID is the longest delivery id kept as it is. Real ids are short
+// (GitHub's are 36-byte GUIDs), but a header value may run to the header
+// limit, and GitHub does not sign its headers: anyone holding one signed
+// delivery could replay it with ever new 60 KB ids. Longer ids are kept
+// as their SHA-256, so the set holds at most about 10,000 x 128 bytes.
+const maxKeptID = 128
 
 // recentIDs remembers the most recent delivery ids, up to a fixed number,
 // so a repeated id can be reported as a redelivery without the set growing
@@ -21,6 +32,11 @@ func newRecentIDs(size int) *recentIDs {
 
 // add records id and reports whether it was already among the recent ids.
 func (r *recentIDs) add(id string) (repeated bool) {
+	if len(id) > maxKeptID {
+		sum := sha256.Sum256([]byte(id))
+		// The prefix keeps it apart from any id that is really this hex.
+		id = "sha256:" + hex.EncodeToString(sum[:])
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, ok := r.seen[id]; ok {

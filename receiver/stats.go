@@ -7,14 +7,30 @@ type Stats struct {
 	mu       sync.Mutex
 	byStatus map[int]int
 	byEvent  map[string]int
+	other    int // accepted deliveries counted under OtherEvents
 }
 
 // StatsSnapshot is a copy of the counts at one moment.
 type StatsSnapshot struct {
-	Total    int            `json:"total"`
-	ByStatus map[int]int    `json:"by_status"`
-	ByEvent  map[string]int `json:"by_event"`
+	Total    int         `json:"total"`
+	ByStatus map[int]int `json:"by_status"`
+	// ByEvent counts accepted deliveries by event type. Event names longer
+	// than 128 bytes, and any after the first 1,000 distinct ones, are
+	// counted under OtherEvents.
+	ByEvent map[string]int `json:"by_event"`
 }
+
+// OtherEvents is the ByEvent key of the deliveries whose event is not
+// counted by name.
+const OtherEvents = "(other)"
+
+// The bounds of ByEvent. A GitHub event header is not signed, so a replayed
+// delivery can carry any event name, as long as the header limit allows;
+// without them the counts would grow with every new name.
+const (
+	maxCountedEvent = 128
+	maxEvents       = 1000
+)
 
 func newStats() *Stats {
 	return &Stats{byStatus: map[int]int{}, byEvent: map[string]int{}}
@@ -27,6 +43,10 @@ func (s *Stats) add(status int, event string, accepted bool) {
 	defer s.mu.Unlock()
 	s.byStatus[status]++
 	if accepted && event != "" {
+		if _, counted := s.byEvent[event]; !counted && (len(event) > maxCountedEvent || len(s.byEvent) >= maxEvents) {
+			s.other++
+			return
+		}
 		s.byEvent[event]++
 	}
 }
@@ -41,6 +61,9 @@ func (s *Stats) snapshot() StatsSnapshot {
 	}
 	for k, v := range s.byEvent {
 		snap.ByEvent[k] = v
+	}
+	if s.other > 0 {
+		snap.ByEvent[OtherEvents] += s.other
 	}
 	return snap
 }
