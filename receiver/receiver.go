@@ -226,6 +226,8 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request, d *delivery)
 	switch {
 	case chunked && !rc.allowChunked:
 		return refuse(ReasonLengthRequired, "the body was sent with Transfer-Encoding: chunked; send it with a Content-Length (or start listen with --allow-chunked)")
+	case !declared && !chunked && rc.allowChunked:
+		return refuse(ReasonLengthRequired, "send the body with a Content-Length header, or chunked")
 	case !declared && !chunked:
 		return refuse(ReasonLengthRequired, "")
 	}

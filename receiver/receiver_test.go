@@ -162,8 +162,11 @@ func TestPipeline(t *testing.T) {
 				r.ContentLength, r.TransferEncoding = -1, []string{"chunked"}
 				r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(ping[:5]), failingReader{io.ErrUnexpectedEOF}))
 			}), wantStatus: 400, wantReason: ReasonBodyIncomplete, wantInMsg: "chunked body ended early"},
+		{name: "no Content-Length, says chunked is refused", req: newDelivery("ping", ping, withoutHeader("Content-Length")),
+			wantStatus: 411, wantReason: ReasonLengthRequired, wantInMsg: "not chunked (or start listen with --allow-chunked)"},
 		{name: "chunked allowed, but neither chunked nor a length", cfg: Config{AllowChunked: true},
-			req: newDelivery("ping", ping, withoutHeader("Content-Length")), wantStatus: 411, wantReason: ReasonLengthRequired},
+			req: newDelivery("ping", ping, withoutHeader("Content-Length")), wantStatus: 411, wantReason: ReasonLengthRequired,
+			wantInMsg: "send the body with a Content-Length header, or chunked"},
 		{name: "declared over the limit, body never read", cfg: Config{MaxBody: 10},
 			req:        newDelivery("ping", ping, func(r *http.Request) { r.Body = io.NopCloser(failingReader{io.ErrUnexpectedEOF}) }),
 			wantStatus: 413, wantReason: ReasonBodyTooLarge, wantInMsg: "not read"},
