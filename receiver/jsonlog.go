@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
+
+	"github.com/hooklab/hooklab/internal/term"
 )
 
 // JSONHandler is slog.NewJSONHandler(w, nil) with a fast path for the
@@ -16,6 +19,11 @@ import (
 // past five attributes) or looking up the caller's frame. Every other
 // record, and every handler derived with WithAttrs or WithGroup, is
 // slog.JSONHandler's. The tests check the two against each other.
+//
+// Unlike slog.JSONHandler, it escapes the runes a terminal could act on
+// (DEL, C1 controls, bidirectional overrides) as \u sequences, since its
+// strings come from headers anyone can send and its lines are read on
+// terminals; the JSON decodes to the same values.
 type JSONHandler struct {
 	slog.Handler // the *slog.JSONHandler, writing to w
 	w            *lockedWriter
@@ -28,16 +36,65 @@ func NewJSONHandler(w io.Writer) *JSONHandler {
 }
 
 // lockedWriter makes the fast path's writes and slog.JSONHandler's one
-// at a time, as slog.JSONHandler's own lock does for its writes.
+// at a time, as slog.JSONHandler's own lock does for its writes, and makes
+// every line safe for a terminal on the way (terminalSafeJSON).
 type lockedWriter struct {
 	mu sync.Mutex
 	w  io.Writer
 }
 
 func (l *lockedWriter) Write(p []byte) (int, error) {
+	if !isPlainJSON(p) {
+		bp := logBufs.get()
+		safe := terminalSafeJSON(*bp, p)
+		defer logBufs.put(bp, safe)
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if _, err := l.w.Write(safe); err != nil {
+			return 0, err
+		}
+		return len(p), nil
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// isPlainJSON reports whether p is ASCII without DEL: what JSON encoders
+// write for strings without runes a terminal could act on.
+func isPlainJSON(p []byte) bool {
+	for _, b := range p {
+		if b >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// terminalSafeJSON appends p, JSON written by encoding/json or slog, to dst
+// with every rune a terminal could act on (term.UnsafeRune: DEL, C1
+// controls, bidirectional overrides; C0 controls are escaped already) as a
+// \u escape. Such runes can only be inside strings, so the JSON reads the
+// same to any decoder, while a log shown with cat or tail -f cannot move
+// the cursor or reorder text. Invalid UTF-8 is left as it is.
+func terminalSafeJSON(dst, p []byte) []byte {
+	start := 0
+	for i := 0; i < len(p); {
+		if p[i] < 0x7f {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(p[i:])
+		if r == utf8.RuneError || !term.UnsafeRune(r) {
+			i += size
+			continue
+		}
+		dst = append(dst, p[start:i]...)
+		dst = append(dst, '\\', 'u', lowerHex[r>>12&0xF], lowerHex[r>>8&0xF], lowerHex[r>>4&0xF], lowerHex[r&0xF])
+		i += size
+		start = i
+	}
+	return append(dst, p[start:]...)
 }
 
 // logBufs holds the buffers log lines are written in.

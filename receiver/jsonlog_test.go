@@ -3,16 +3,20 @@ package receiver
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
+	"github.com/hooklab/hooklab/internal/term"
 	"github.com/hooklab/hooklab/signing"
 )
 
@@ -173,6 +177,84 @@ func TestJSONHandlerLogsAsSlog(t *testing.T) {
 	if _, ok := NewJSONHandler(io.Discard).WithAttrs([]slog.Attr{slog.Int("a", 1)}).(*JSONHandler); ok {
 		t.Error("a handler with attributes took the fast path, which does not write them")
 	}
+}
+
+// terminalUnsafe holds the runes, one of each kind, that JSONHandler must
+// not write as they are: DEL, C1 CSI, OSC and ST, the bidirectional marks,
+// overrides and isolates.
+var terminalUnsafe = []string{"\x7f", "\u009b", "\u009d", "\u009c", "\u0085", "\u061c", "\u200e", "\u200f",
+	"\u202a", "\u202e", "\u2066", "\u2069"}
+
+// checkTerminalSafe fails t when line has a raw terminal-unsafe rune.
+func checkTerminalSafe(t *testing.T, line string) {
+	t.Helper()
+	for _, r := range line {
+		if r != utf8.RuneError && term.UnsafeRune(r) {
+			t.Fatalf("raw %U in %q", r, line)
+		}
+	}
+}
+
+// TestJSONHandlerTerminalSafe: what a forged header can put in a record,
+// through the fast path and through slog.JSONHandler (a record it does not
+// take, with a map of event names as the stop summary has), reaches the
+// output escaped, and decodes to the same values as slog.JSONHandler's.
+func TestJSONHandlerTerminalSafe(t *testing.T) {
+	for _, s := range append(terminalUnsafe, "\u009b2J\u009d0;T\u009c\u202eevil", "ok é 日本 😀", "\xff\u009b") {
+		log := func(h slog.Handler) {
+			l := slog.New(h)
+			l.LogAttrs(context.Background(), slog.LevelInfo, MsgDelivery, slog.String(KeyEvent, s), slog.String(s, s))
+			l.Info("stopped", "by_event", map[string]int{s: 1})
+		}
+		var got, want bytes.Buffer
+		log(NewJSONHandler(&got))
+		log(slog.NewJSONHandler(&want, nil))
+		gotLines, wantLines := strings.Split(strings.TrimSpace(got.String()), "\n"), strings.Split(strings.TrimSpace(want.String()), "\n")
+		if len(gotLines) != 2 || len(wantLines) != 2 {
+			t.Fatalf("%q: %d lines, want 2:\n%s", s, len(gotLines), got.String())
+		}
+		for i := range gotLines {
+			checkTerminalSafe(t, gotLines[i])
+			var g, w map[string]any
+			if err := json.Unmarshal([]byte(gotLines[i]), &g); err != nil {
+				t.Fatalf("%q: line %d is not JSON: %v: %s", s, i+1, err, gotLines[i])
+			}
+			if err := json.Unmarshal([]byte(wantLines[i]), &w); err != nil {
+				t.Fatal(err)
+			}
+			delete(g, "time")
+			delete(w, "time")
+			if !reflect.DeepEqual(g, w) {
+				t.Errorf("%q: line %d decodes to\n%v\nwant\n%v", s, i+1, g, w)
+			}
+		}
+	}
+}
+
+// FuzzTerminalSafeJSON: for any string in any record, the line is
+// terminal-safe and reads as slog.JSONHandler's does.
+func FuzzTerminalSafeJSON(f *testing.F) {
+	for _, s := range append(terminalUnsafe, answerStrings...) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var got, want bytes.Buffer
+		slog.New(NewJSONHandler(&got)).Info(s, s, s, "m", map[string]string{s: s})
+		slog.New(slog.NewJSONHandler(&want, nil)).Info(s, s, s, "m", map[string]string{s: s})
+		checkTerminalSafe(t, strings.TrimSuffix(got.String(), "\n"))
+		var g, w map[string]any
+		if err := json.Unmarshal(got.Bytes(), &g); err != nil {
+			t.Fatalf("not JSON: %v: %q", err, got.String())
+		}
+		if err := json.Unmarshal(want.Bytes(), &w); err != nil {
+			t.Fatal(err)
+		}
+		delete(g, "time")
+		delete(w, "time")
+		if !reflect.DeepEqual(g, w) {
+			t.Errorf("decodes to %v, want %v", g, w)
+		}
+	})
 }
 
 // BenchmarkHandlerLog is BenchmarkHandler's 8 KiB push with each JSON log

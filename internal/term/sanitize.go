@@ -52,7 +52,7 @@ func sanitize(s string, limit int) string {
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
-		if unsafeRune(r) {
+		if UnsafeRune(r) {
 			r = ' '
 		}
 		b.WriteRune(r) // writes U+FFFD for invalid UTF-8
@@ -60,11 +60,11 @@ func sanitize(s string, limit int) string {
 	return Truncate(strings.Join(strings.Fields(b.String()), " "), limit)
 }
 
-// unsafeRune reports whether r could break the line or change how a terminal
+// UnsafeRune reports whether r could break the line or change how a terminal
 // shows what follows: control characters (C0, DEL, C1), the Unicode line and
 // paragraph separators, and the bidirectional overrides and isolates that
 // can make text read differently from what it is.
-func unsafeRune(r rune) bool {
+func UnsafeRune(r rune) bool {
 	switch {
 	case unicode.IsControl(r):
 		return true
