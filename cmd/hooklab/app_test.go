@@ -37,6 +37,7 @@ type world struct {
 	terminal bool              // whether stdout is a terminal
 	random   io.Reader         // testRandom() when nil
 	stdin    string            // standard input
+	input    io.Reader         // standard input instead of stdin, when not nil
 	limits   *receiver.Limits  // listen's limits, when not the defaults
 }
 
@@ -54,8 +55,12 @@ func (w world) system(tb testing.TB, stdout, stderr io.Writer) system {
 	if random == nil {
 		random = bytes.NewReader(testRandom())
 	}
+	var stdin io.Reader = strings.NewReader(w.stdin)
+	if w.input != nil {
+		stdin = w.input
+	}
 	return system{
-		stdin:  strings.NewReader(w.stdin),
+		stdin:  stdin,
 		stdout: stdout, stderr: stderr,
 		getenv:     func(key string) string { return w.env[key] },
 		random:     random,

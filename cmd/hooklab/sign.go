@@ -71,10 +71,6 @@ func runSign(sys system, o signOptions) error {
 	if s.value == "" {
 		return noSecretError(o.EnvFile, "")
 	}
-	body, _, err := readInput(sys, o.File)
-	if err != nil {
-		return usageErrorf("cannot read the body: %v", err)
-	}
 	name, err := o.provider(env)
 	if err != nil {
 		return err
@@ -82,6 +78,12 @@ func runSign(sys system, o signOptions) error {
 	scheme, err := schemeFor(name, s, signing.Options{})
 	if err != nil {
 		return err
+	}
+	// Only once the configuration is known good: a mistake in it is said
+	// at once, not after the whole body was typed or piped in.
+	body, _, err := readInput(sys, o.File)
+	if err != nil {
+		return usageErrorf("cannot read the body: %v", err)
 	}
 	m := signing.Message{Body: body, ID: o.ID, Time: sys.now()}
 	if o.TimestampSet {

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/hex"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -146,5 +147,48 @@ func TestSignEndToEnd(t *testing.T) {
 	status, answer = send(t, http.MethodPost, p.webhookURL, []byte(pingBody+" "), header(lines[0]))
 	if status != http.StatusUnauthorized || !strings.Contains(answer, "signature_mismatch") {
 		t.Errorf("with %s and another body: status %d, want 401 signature_mismatch; answer %s", lines[0], status, answer)
+	}
+}
+
+// watchedInput is standard input that records whether anything read it.
+type watchedInput struct {
+	r    io.Reader
+	read bool
+}
+
+func (w *watchedInput) Read(p []byte) (int, error) {
+	w.read = true
+	return w.r.Read(p)
+}
+
+// A mistake in sign's configuration is reported before standard input is
+// read: someone typing a body, or piping in a large one, hears of it at
+// once instead of after the end of the input.
+func TestSignChecksConfigurationBeforeReading(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string // after "sign"
+		env        map[string]string
+		wantStderr []string
+	}{
+		{name: "unknown provider", args: []string{"--provider", "nope", "--secret", "x"},
+			wantStderr: []string{`unknown provider "nope"`}},
+		{name: "unknown provider from the environment", args: []string{"--secret", "x"}, env: map[string]string{envProvider: "nope"},
+			wantStderr: []string{`unknown provider "nope"`}},
+		{name: "standard secret not in its form", args: []string{"--provider", "standard", "--secret", "x"},
+			wantStderr: []string{"cannot use the secret from --secret", "whsec_"}},
+		{name: "no secret", wantStderr: []string{"no secret to sign with"}},
+		{name: "secret file does not exist", args: []string{"--secret-file", "missing.txt"},
+			wantStderr: []string{"--secret-file", "missing.txt"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := &watchedInput{r: strings.NewReader(vectorBody)}
+			got := runHooklab(t, world{env: tt.env, input: in}, append([]string{"sign"}, tt.args...)...)
+			checkOutput(t, got, exitUsage, nil, tt.wantStderr)
+			if in.read {
+				t.Error("standard input was read before the configuration was found wrong")
+			}
+		})
 	}
 }
