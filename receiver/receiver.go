@@ -351,7 +351,10 @@ func headerValue(h http.Header, key string) string {
 // and waits for the verdict before sending the body would wait until a
 // timeout for a refusal that needs no body. net/http itself closes the
 // connection this way after an Expect: 100-continue request whose body was
-// never asked for.
+// never asked for. The answer goes out at once; after it, net/http still
+// reads up to 256 KiB of the body before closing (until the read timeout
+// for a client that never sends it), so that closing with unread data
+// does not reset the connection before the client has read the answer.
 func closeUnread(w http.ResponseWriter, r *http.Request) {
 	if r.ContentLength != 0 { // declared, or -1 for chunked
 		w.Header().Set("Connection", "close")
