@@ -168,7 +168,7 @@ func resolveSend(sys system, o sendOptions) (sendPlan, error) {
 	// chosen (flag or environment; github chosen counts as much as any).
 	fromEnv, _ := env.lookup(envProvider)
 	explicit := o.ProviderSet || fromEnv != ""
-	if err := choosePayload(sys, o, &plan, explicit); err != nil {
+	if err := choosePayload(o, &plan, explicit); err != nil {
 		return plan, err
 	}
 	s, err := o.secret(env)
@@ -203,14 +203,22 @@ func resolveSend(sys system, o sendOptions) (sendPlan, error) {
 		}
 	}
 	d.HookID, d.UserAgent = defaultHookID, userAgent()
+	if o.File != "" {
+		// Last: a mistake in the rest is said at once, not after the
+		// whole payload was typed or piped in.
+		if d.Payload, plan.source, err = readInput(sys, o.File); err != nil {
+			return plan, usageErrorf("cannot read --file: %v", err)
+		}
+	}
 	return plan, nil
 }
 
-// choosePayload fills in the payload and event from the fixture or --file.
+// choosePayload fills in the payload and event from the fixture, or the
+// event for --file (whose payload resolveSend reads).
 // With no fixture named it sends the provider's first (ping for GitHub, as
 // GitHub does first). Unless explicit, a fixture of another provider
 // switches to that provider.
-func choosePayload(sys system, o sendOptions, plan *sendPlan, explicit bool) error {
+func choosePayload(o sendOptions, plan *sendPlan, explicit bool) error {
 	d := &plan.delivery
 	prov, err := provider.Lookup(d.Provider)
 	if err != nil {
@@ -223,9 +231,7 @@ func choosePayload(sys system, o sendOptions, plan *sendPlan, explicit bool) err
 		if o.Event == "" && prov.EventHeader != "" {
 			return usageErrorf("--file needs --event, the event type to send in %s (such as push)", prov.EventHeader)
 		}
-		if d.Payload, plan.source, err = readInput(sys, o.File); err != nil {
-			return usageErrorf("cannot read --file: %v", err)
-		}
+		// resolveSend reads the file last, once the rest is known good.
 		d.Event = o.Event
 		return nil
 	}
