@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/joho/godotenv"
@@ -90,13 +91,13 @@ func (s secret) all() []string { return append([]string{s.value}, s.others...) }
 // configuredSecret picks the secret: --secret (repeatable: the first
 // signs, the others verify too), else --secret-file, else WEBHOOK_SECRET
 // from the environment, else from the env file. WEBHOOK_SECRET_PREVIOUS,
-// when set, verifies too. With none it returns the zero secret.
-func configuredSecret(flagValues []string, file string, env *environ) (secret, error) {
-	var flags []string
-	for _, v := range flagValues {
-		if v != "" {
-			flags = append(flags, v)
-		}
+// when set, verifies too. With none it returns the zero secret. A --secret
+// given empty is a usage error: it is nearly always `--secret "$VAR"` with
+// VAR unset, and taking it as no flag would quietly verify with another
+// secret (or, for listen, a generated one).
+func configuredSecret(flags []string, file string, env *environ) (secret, error) {
+	if slices.Contains(flags, "") {
+		return secret{}, usageErrorf(`--secret is empty (an unset variable, as in --secret "$VAR"?); pass the secret, or leave --secret out`)
 	}
 	var s secret
 	switch {

@@ -78,6 +78,8 @@ func TestSign(t *testing.T) {
 			wantStdout: "X-Hub-Signature-256: " + signGitHub(vectorSecret, nil) + "\nX-Hub-Signature: " + signGitHubSHA1(vectorSecret, nil) + "\n"},
 		{name: "no secret", stdin: vectorBody, wantCode: exitUsage,
 			wantStderr: []string{"no secret to sign with", envSecret, "--secret"}},
+		{name: "empty secret flag", args: []string{"--secret", ""}, env: map[string]string{envSecret: vectorSecret}, stdin: vectorBody,
+			wantCode: exitUsage, wantStderr: []string{"--secret is empty"}},
 		{name: "file does not exist", args: []string{"--file", "missing.json", "--secret", vectorSecret}, wantCode: exitUsage,
 			wantStderr: []string{"cannot read the body", "missing.json"}},
 		{name: "file without a path", args: []string{"--secret", vectorSecret, "--file"}, wantCode: exitUsage,
