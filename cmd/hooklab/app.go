@@ -30,7 +30,7 @@ type system struct {
 	getenv         func(string) string
 	random         io.Reader
 	now            func() time.Time
-	isTerminal     func(io.Writer) bool
+	isTerminal     func(any) bool // of stdin or an output
 	// limits overrides receiver.DefaultLimits for listen, in tests.
 	limits *receiver.Limits
 }

@@ -65,7 +65,7 @@ func (w world) system(tb testing.TB, stdout, stderr io.Writer) system {
 		getenv:     func(key string) string { return w.env[key] },
 		random:     random,
 		now:        func() time.Time { return testNow },
-		isTerminal: func(out io.Writer) bool { return w.terminal && out == stdout },
+		isTerminal: func(v any) bool { return w.terminal && v == stdout },
 		limits:     w.limits,
 	}
 }

@@ -111,3 +111,28 @@ func TestBinaryStopsOnSignal(t *testing.T) {
 		})
 	}
 }
+
+// The real binary with standard input on /dev/null, a character device
+// but no terminal: nobody is typing, so there is no hint to end the input
+// with Ctrl-D, and the empty body is signed.
+func TestBinarySignFromDevNull(t *testing.T) {
+	bin := mustBuild(t)
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	cmd := exec.Command(bin, "sign", "--secret", vectorSecret, "--env-file", os.DevNull)
+	cmd.Stdin = null
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("sign: %v; stderr: %s", err, stderr.String())
+	}
+	if stderr.Len() != 0 {
+		t.Errorf("stderr = %q, want nothing", stderr.String())
+	}
+	if want := "X-Hub-Signature-256: " + signGitHub(vectorSecret, nil) + "\n"; !strings.HasPrefix(stdout.String(), want) {
+		t.Errorf("stdout = %q, want it to start with %q", stdout.String(), want)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/joho/godotenv"
+	"github.com/mattn/go-isatty"
 	"github.com/urfave/cli/v2"
 
 	"github.com/hooklab/hooklab/provider"
@@ -148,7 +149,7 @@ func noSecretError(envFile, more string) error {
 func readInput(sys system, path string) (data []byte, source string, err error) {
 	if path == "-" {
 		// Someone at a terminal may not know hooklab is waiting for them.
-		if w, ok := sys.stdin.(io.Writer); ok && sys.isTerminal(w) {
+		if sys.isTerminal(sys.stdin) {
 			fmt.Fprintln(sys.stderr, "hooklab: reading the body from standard input; end it with Ctrl-D")
 		}
 		data, err = io.ReadAll(sys.stdin)
@@ -304,12 +305,13 @@ func resolveColor(sys system, flag string, asJSON bool) (bool, error) {
 	return !asJSON && useColor(mode, sys.isTerminal(sys.stdout), sys.getenv), nil
 }
 
-// isTerminal reports whether w is a character device, such as a terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
+// isTerminal reports whether v, standard input or an output, is a file
+// open on a terminal. Other character devices, such as /dev/null, are not.
+func isTerminal(v any) bool {
+	f, ok := v.(interface{ Fd() uintptr })
 	if !ok {
 		return false
 	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	fd := f.Fd()
+	return isatty.IsTerminal(fd) || isatty.IsCygwinTerminal(fd)
 }

@@ -342,22 +342,46 @@ func TestUseColor(t *testing.T) {
 }
 
 func TestIsTerminal(t *testing.T) {
-	f, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	mustOpen := func(name string, flag int) *os.File {
+		t.Helper()
+		f, err := os.OpenFile(name, flag, 0o600)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return f
+	}
+	pipeR, pipeW, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	tests := []struct {
+	defer pipeR.Close()
+	defer pipeW.Close()
+	type isTerminalCase struct {
 		name string
-		w    io.Writer
-	}{
-		{name: "buffer", w: &bytes.Buffer{}},
-		{name: "regular file", w: f},
+		v    any
+		want bool
+	}
+	tests := []isTerminalCase{
+		{name: "buffer", v: &bytes.Buffer{}},
+		{name: "reader", v: strings.NewReader("body")},
+		{name: "regular file", v: mustOpen(filepath.Join(t.TempDir(), "out"), os.O_RDWR|os.O_CREATE)},
+		// A character device, but not a terminal: `hooklab sign </dev/null`.
+		{name: "/dev/null for reading", v: mustOpen(os.DevNull, os.O_RDONLY)},
+		{name: "/dev/null for writing", v: mustOpen(os.DevNull, os.O_WRONLY)},
+		{name: "pipe, read end", v: pipeR},
+		{name: "pipe, write end", v: pipeW},
+	}
+	// The master side of a new pseudo-terminal is a terminal, where there
+	// is one to open.
+	if f, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0); err == nil {
+		t.Cleanup(func() { f.Close() })
+		tests = append(tests, isTerminalCase{name: "pseudo-terminal", v: f, want: true})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if isTerminal(tt.w) {
-				t.Errorf("isTerminal(%s) = true", tt.name)
+			if got := isTerminal(tt.v); got != tt.want {
+				t.Errorf("isTerminal(%s) = %v, want %v", tt.name, got, tt.want)
 			}
 		})
 	}

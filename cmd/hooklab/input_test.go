@@ -3,15 +3,14 @@ package main
 import (
 	"bytes"
 	"io"
+	"os"
 	"strings"
 	"testing"
 )
 
-// terminalInput is standard input that is a terminal: readable and, like an
-// *os.File, writable.
+// terminalInput is standard input that the tests' isTerminal takes for a
+// terminal.
 type terminalInput struct{ *strings.Reader }
-
-func (terminalInput) Write(p []byte) (int, error) { return len(p), nil }
 
 func TestReadInputHintsAtATerminal(t *testing.T) {
 	tests := []struct {
@@ -26,8 +25,8 @@ func TestReadInputHintsAtATerminal(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stderr bytes.Buffer
-			sys := system{stdin: tt.stdin, stderr: &stderr, isTerminal: func(w io.Writer) bool {
-				_, ok := w.(terminalInput)
+			sys := system{stdin: tt.stdin, stderr: &stderr, isTerminal: func(v any) bool {
+				_, ok := v.(terminalInput)
 				return ok
 			}}
 			data, source, err := readInput(sys, tt.path)
@@ -38,5 +37,24 @@ func TestReadInputHintsAtATerminal(t *testing.T) {
 				t.Errorf("hint shown = %v, want %v (stderr %q)", got, tt.wantHint, stderr.String())
 			}
 		})
+	}
+}
+
+// With standard input on /dev/null, a character device but no terminal,
+// nobody is typing: the hint to end the input with Ctrl-D is not shown.
+func TestReadInputNoHintFromDevNull(t *testing.T) {
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	var stderr bytes.Buffer
+	sys := system{stdin: null, stderr: &stderr, isTerminal: isTerminal}
+	data, _, err := readInput(sys, "-")
+	if err != nil || len(data) != 0 {
+		t.Fatalf("readInput = %q, %v; want nothing", data, err)
+	}
+	if stderr.Len() != 0 {
+		t.Errorf("stderr = %q, want nothing", stderr.String())
 	}
 }
