@@ -49,7 +49,7 @@ func listenCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 		UsageText: "hooklab listen [--addr 127.0.0.1:8080] [--path /webhook] [--secret S | --secret-file F] [options]",
 		Description: "Receives webhooks, verifies their signatures in constant time (GitHub's X-Hub-Signature-256 by\n" +
 			"default; --provider for Stripe, Standard Webhooks, Slack, Shopify, GitLab, Gitea), and answers\n" +
-			"with an exact status and a machine-readable reason (200, 400, 401, 404, 405, 408, 411, 413, 415).\n" +
+			"with an exact status and a machine-readable reason (" + answeredStatuses() + ").\n" +
 			"With no secret configured it generates one and shows it once.\n\n" +
 			"Examples:\n" +
 			"   hooklab listen                                   # generated secret, 127.0.0.1:8080/webhook\n" +
@@ -83,6 +83,21 @@ func listenCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 			})
 		},
 	}
+}
+
+// answeredStatuses lists the statuses the receiver answers with, from its
+// reason table, so that the help cannot fall behind it: "200, 400, ...".
+func answeredStatuses() string {
+	var statuses []int
+	for _, r := range receiver.Reasons() {
+		statuses = append(statuses, r.Status)
+	}
+	slices.Sort(statuses)
+	words := make([]string, 0, len(statuses))
+	for _, st := range slices.Compact(statuses) {
+		words = append(words, strconv.Itoa(st))
+	}
+	return strings.Join(words, ", ")
 }
 
 // listenConfig is listenOptions resolved against the environment.

@@ -60,8 +60,9 @@ func sendCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 		Name:      "send",
 		Usage:     "send a fixture or any payload to a receiver, signed right, wrong or not at all",
 		UsageText: "hooklab send [FIXTURE] [--file PATH|- --event TYPE] [--url URL] [--signature valid|wrong|missing] [--length auto|missing|chunked|N] [options]\nhooklab send [FIXTURE] --count N|--duration D [--concurrency C] [--rate R] [options]",
-		Description: "Sends a webhook the way GitHub does, or deliberately not: with a wrong or missing signature, a\n" +
-			"missing, chunked or false Content-Length, JSON or form encoded. With no fixture it sends ping.\n" +
+		Description: "Sends a webhook the way the provider (GitHub by default) does, or deliberately not: with a wrong\n" +
+			"or missing signature, a missing, chunked or false Content-Length, JSON or form encoded.\n" +
+			"With no fixture it sends the provider's first (ping for GitHub; --list shows them all).\n" +
 			"Exits 0 when the answer is what --expect says (2xx by default), 1 when it is not or nothing\n" +
 			"answered, 2 for bad usage.\n\n" +
 			"With --count or --duration it is a load test: every request signed afresh, with a delivery id of\n" +
@@ -77,8 +78,10 @@ func sendCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 		OnUsageError: onUsageError,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "url", Value: defaultURL, Usage: "the receiver's `URL` (http or https) [$" + envURL + "]"},
-			&cli.StringFlag{Name: "file", Usage: "send the payload in `PATH` byte for byte (- for standard input); needs --event"},
-			&cli.StringFlag{Name: "event", Usage: "the event `TYPE` to send as X-GitHub-Event (default: the fixture's)"},
+			&cli.StringFlag{Name: "file", Usage: "send the payload in `PATH` byte for byte (- for standard input); needs --event, except for " +
+				payloadEventProviders() + " (their event type is in the payload)"},
+			&cli.StringFlag{Name: "event", Usage: "the event `TYPE`, sent in the provider's event header, such as X-GitHub-Event (default: the fixture's); " +
+				"refused for " + payloadEventProviders() + ", whose event type is in the payload"},
 			&cli.BoolFlag{Name: "list", Usage: "list the fixtures and exit"},
 			secretFlag(),
 			secretFileFlag(),
@@ -112,6 +115,21 @@ func sendCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 			})
 		},
 	}
+}
+
+// payloadEventProviders names the providers whose event type is in the
+// payload, not in a header: "stripe, standard and slack".
+func payloadEventProviders() string {
+	var names []string
+	for _, p := range provider.All() {
+		if p.EventHeader == "" {
+			names = append(names, p.Name)
+		}
+	}
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // sendPlan is sendOptions resolved: what to send, where, and what to expect.
