@@ -265,6 +265,12 @@ func TestExitCodes(t *testing.T) {
 			wantStderr: []string{"missing.env does not exist"},
 		},
 		{
+			name:       "named env file is a directory",
+			args:       []string{"listen", "--addr", free, "--env-file", "."},
+			wantCode:   exitUsage,
+			wantStderr: []string{"env file . is a directory"},
+		},
+		{
 			name:       "default env file missing is fine",
 			args:       []string{"listen", "--addr", free},
 			wantCode:   exitOK,

@@ -47,9 +47,17 @@ type environ struct {
 }
 
 // loadEnviron reads the env file into an environ. A missing file is fine
-// when it is the default one, and a usage error when it was named.
+// when it is the default one, and a usage error when it was named; so is a
+// directory (a Python virtualenv is often called .env). Devices and pipes
+// are read: --env-file /dev/null reads nothing, --env-file <(...) works.
 func loadEnviron(getenv func(string) string, path string, named bool) (*environ, error) {
 	e := &environ{getenv: getenv}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		if !named {
+			return e, nil
+		}
+		return nil, usageErrorf("env file %s is a directory; --env-file names a file of NAME=value lines", path)
+	}
 	vars, err := godotenv.Read(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && !named:

@@ -420,3 +420,45 @@ func flagValues(v string) []string {
 	}
 	return []string{v}
 }
+
+func TestEnvFileKinds(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "venv"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		path    string
+		named   bool
+		wantErr []string // each in the usage error; none when it loads
+	}{
+		{name: "named directory", path: dir, named: true, wantErr: []string{dir + " is a directory", "NAME=value"}},
+		{name: "named directory with a slash", path: dir + "/", named: true, wantErr: []string{"is a directory"}},
+		// A Python virtualenv called .env, where the default is looked for.
+		{name: "default is a directory", path: filepath.Join(dir, "venv"), named: false},
+		{name: "named /dev/null reads nothing", path: os.DevNull, named: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, err := loadEnviron(func(string) string { return "" }, tt.path, tt.named)
+			if len(tt.wantErr) == 0 {
+				if err != nil || len(e.file) != 0 {
+					t.Fatalf("loadEnviron(%s) = %v, %v; want no variables and no error", tt.path, e, err)
+				}
+				return
+			}
+			var ue usageError
+			if !errors.As(err, &ue) {
+				t.Fatalf("loadEnviron(%s) = %v, want a usage error", tt.path, err)
+			}
+			for _, want := range tt.wantErr {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not contain %q", err, want)
+				}
+			}
+			if strings.Contains(err.Error(), "does not parse") {
+				t.Errorf("error %q says the directory does not parse", err)
+			}
+		})
+	}
+}
