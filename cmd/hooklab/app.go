@@ -122,6 +122,10 @@ func flagsFirst(app *cli.App, args []string) []string {
 	return out
 }
 
+// errInterrupted is the exit 1 of work cut short by Ctrl-C (SIGINT) or
+// SIGTERM: said in those words, not as a "context canceled".
+var errInterrupted = errors.New("interrupted")
+
 // usageError is a mistake in how hooklab was called or configured.
 type usageError struct{ err error }
 

@@ -172,15 +172,22 @@ func runCheck(ctx context.Context, sys system, o checkOptions) error {
 	}
 	report, err := check.Run(ctx, cfg)
 	switch {
+	case err == nil:
 	case errors.Is(err, check.ErrSelection):
 		return usageError{err}
-	case err != nil && len(report.Results) > 0:
-		// Stopped part way (Ctrl-C): what finished is still worth seeing.
+	case len(report.Results) > 0:
+		// Stopped part way: what finished is still worth seeing.
 		if werr := check.Write(sys.stdout, report, o.Format, colored); werr != nil {
 			return werr
 		}
+		if ctx.Err() != nil {
+			// Ctrl-C, said in those words rather than "context canceled".
+			return fmt.Errorf("check %w after %d scenarios", errInterrupted, len(report.Results))
+		}
 		return fmt.Errorf("check stopped after %d scenarios: %w", len(report.Results), err)
-	case err != nil:
+	case ctx.Err() != nil:
+		return fmt.Errorf("check %w before a scenario finished", errInterrupted)
+	default:
 		return fmt.Errorf("check stopped: %w", err)
 	}
 	return writeReport(sys.stdout, report, o.Format, colored)

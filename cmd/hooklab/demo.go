@@ -84,7 +84,10 @@ func runDemo(ctx context.Context, sys system, colorFlag string) error {
 	if err := <-served; err != nil {
 		return fmt.Errorf("the demo's listener: %w", err)
 	}
-	if runErr != nil {
+	switch {
+	case runErr != nil && ctx.Err() != nil:
+		return fmt.Errorf("demo %w", errInterrupted)
+	case runErr != nil:
 		return fmt.Errorf("demo stopped: %w", runErr)
 	}
 	fmt.Fprintln(sys.stdout)

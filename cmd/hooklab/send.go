@@ -406,6 +406,9 @@ func runSend(ctx context.Context, sys system, o sendOptions) error {
 	client := &sender.Client{Timeout: plan.timeout, Now: sys.now}
 	start := sys.now()
 	resp, sendErr := client.Do(ctx, req)
+	if sendErr != nil && ctx.Err() != nil {
+		sendErr = fmt.Errorf("%w before %s answered", errInterrupted, plan.delivery.URL)
+	}
 	rep := newSendReport(plan, req, resp, sendErr, sys.now().Sub(start))
 	if plan.json {
 		if err := writeJSON(sys.stdout, rep); err != nil {
