@@ -130,15 +130,16 @@ func resolveCheck(sys system, o checkOptions) (check.Config, bool, error) {
 	if cfg.URL, err = parseURL(raw, "the URL", ""); err != nil {
 		return cfg, false, err
 	}
+	// The provider first: with an unknown one, the secret is moot.
+	if cfg.Provider, err = o.provider(env); err != nil {
+		return cfg, false, err
+	}
 	s, err := o.secret(env)
 	if err != nil {
 		return cfg, false, err
 	}
 	if s.value == "" {
 		return cfg, false, noSecretError(o.EnvFile, "; it must be the receiver's")
-	}
-	if cfg.Provider, err = o.provider(env); err != nil {
-		return cfg, false, err
 	}
 	// A secret the scheme cannot use would fail every scenario alike.
 	if _, err := schemeFor(cfg.Provider, s, signing.Options{}); err != nil {

@@ -64,16 +64,17 @@ func runSign(sys system, o signOptions) error {
 	if err != nil {
 		return err
 	}
+	// The provider first: with an unknown one, the secret is moot.
+	name, err := o.provider(env)
+	if err != nil {
+		return err
+	}
 	s, err := o.secret(env)
 	if err != nil {
 		return err
 	}
 	if s.value == "" {
 		return noSecretError(o.EnvFile, "")
-	}
-	name, err := o.provider(env)
-	if err != nil {
-		return err
 	}
 	scheme, err := schemeFor(name, s, signing.Options{})
 	if err != nil {

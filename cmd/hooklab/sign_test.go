@@ -180,6 +180,8 @@ func TestSignChecksConfigurationBeforeReading(t *testing.T) {
 		{name: "standard secret not in its form", args: []string{"--provider", "standard", "--secret", "x"},
 			wantStderr: []string{"cannot use the secret from --secret", "whsec_"}},
 		{name: "no secret", wantStderr: []string{"no secret to sign with"}},
+		{name: "unknown provider without a secret", args: []string{"--provider", "nope"},
+			wantStderr: []string{`unknown provider "nope"`}},
 		{name: "secret file does not exist", args: []string{"--secret-file", "missing.txt"},
 			wantStderr: []string{"--secret-file", "missing.txt"}},
 	}
