@@ -239,6 +239,13 @@ func TestExitCodes(t *testing.T) {
 			wantStdout: []string{"generated for this run"},
 		},
 		{
+			name:       "previous secret in the environment",
+			args:       []string{"listen", "--addr", free},
+			env:        map[string]string{envSecret: strings.Repeat("s", 40), envSecretPrevious: strings.Repeat("p", 40)},
+			wantCode:   exitOK,
+			wantStdout: []string{"from " + envSecret + "; the previous one, from " + envSecretPrevious + ", is accepted too"},
+		},
+		{
 			name:       "secret file does not exist",
 			args:       []string{"listen", "--addr", free, "--secret-file", "/does/not/exist"},
 			wantCode:   exitUsage,

@@ -88,10 +88,29 @@ func (e *environ) lookup(key string) (value, from string) {
 // that still verify during a rotation. Generated secrets are shown once,
 // in the banner; no other secret is ever printed.
 type secret struct {
-	value     string   // signs, and verifies
-	others    []string // verify too: the secrets being rotated out
-	source    string
-	generated bool
+	value        string   // signs, and verifies
+	others       []string // verify too: the secrets being rotated out
+	source       string
+	previousFrom string // where WEBHOOK_SECRET_PREVIOUS, the last of others, came from; "" when unset
+	generated    bool
+}
+
+// describe says where the secrets that verify came from, never what they
+// are: "from WEBHOOK_SECRET; the previous one, from WEBHOOK_SECRET_PREVIOUS,
+// is accepted too".
+func (s secret) describe() string {
+	d := "from " + s.source
+	repeated := len(s.others) // more --secret flags
+	if s.previousFrom != "" {
+		repeated--
+	}
+	if repeated > 0 {
+		d += fmt.Sprintf(" (%d secrets, each accepted)", repeated+1)
+	}
+	if s.previousFrom != "" {
+		d += "; the previous one, from " + s.previousFrom + ", is accepted too"
+	}
+	return d
 }
 
 // all returns every secret, the signing one first.
@@ -131,8 +150,9 @@ func configuredSecret(flags []string, file string, env *environ) (secret, error)
 		}
 		s = secret{value: v, source: from}
 	}
-	if prev, _ := env.lookup(envSecretPrevious); prev != "" {
+	if prev, from := env.lookup(envSecretPrevious); prev != "" {
 		s.others = append(s.others, prev)
+		s.previousFrom = from
 	}
 	return s, nil
 }

@@ -462,3 +462,43 @@ func TestEnvFileKinds(t *testing.T) {
 		})
 	}
 }
+
+// The banner's secret line says where every secret that verifies came
+// from, and never what one is.
+func TestSecretDescribe(t *testing.T) {
+	const a, b, prev = "secret-a-0123456789abcdef0123456789", "secret-b-0123456789abcdef0123456789", "secret-previous-0123456789abcdef01"
+	tests := []struct {
+		name    string
+		flags   []string
+		env     map[string]string
+		envFile string // contents of the env file
+		want    string // "<env-file>" stands for its path
+	}{
+		{name: "one secret", env: map[string]string{envSecret: a}, want: "from " + envSecret},
+		{name: "previous in the environment", env: map[string]string{envSecret: a, envSecretPrevious: prev},
+			want: "from " + envSecret + "; the previous one, from " + envSecretPrevious + ", is accepted too"},
+		{name: "previous in the env file", env: map[string]string{envSecret: a}, envFile: envSecretPrevious + "=" + prev,
+			want: "from " + envSecret + "; the previous one, from " + envSecretPrevious + " in <env-file>, is accepted too"},
+		{name: "empty previous is unset", env: map[string]string{envSecret: a, envSecretPrevious: ""}, want: "from " + envSecret},
+		{name: "repeated flag", flags: []string{a, b}, want: "from --secret (2 secrets, each accepted)"},
+		{name: "repeated flag and previous", flags: []string{a, b}, env: map[string]string{envSecretPrevious: prev},
+			want: "from --secret (2 secrets, each accepted); the previous one, from " + envSecretPrevious + ", is accepted too"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			envFile := filepath.Join(dir, defaultEnvFile)
+			if tt.envFile != "" {
+				mustWriteFile(t, dir, defaultEnvFile, tt.envFile+"\n")
+			}
+			s, err := configuredSecret(tt.flags, "", mustLoadEnviron(t, tt.env, envFile, false))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := strings.ReplaceAll(tt.want, "<env-file>", envFile)
+			if got := s.describe(); got != want {
+				t.Errorf("describe() = %q\nwant         %q", got, want)
+			}
+		})
+	}
+}

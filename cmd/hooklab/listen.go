@@ -315,6 +315,12 @@ func (b banner) print(w io.Writer, log *slog.Logger) {
 		if cfg.secret.generated {
 			attrs = append(attrs, "secret", cfg.secret.value)
 		}
+		if n := len(cfg.secret.all()); n > 1 {
+			attrs = append(attrs, "secrets_accepted", n)
+		}
+		if cfg.secret.previousFrom != "" {
+			attrs = append(attrs, "previous_secret_source", cfg.secret.previousFrom)
+		}
 		log.Info("listening", attrs...)
 		for _, w := range warnings {
 			log.Warn(w)
@@ -331,7 +337,7 @@ func (b banner) print(w io.Writer, log *slog.Logger) {
 		fmt.Fprintf(w, "  secret  %s\n", dim.Sprint("generated for this run and shown only now; set "+envSecret+" or --secret-file to keep one:"))
 		fmt.Fprintf(w, "          export %s=%s\n", envSecret, bold.Sprint(cfg.secret.value))
 	} else {
-		fmt.Fprintf(w, "  secret  from %s\n", cfg.secret.source)
+		fmt.Fprintf(w, "  secret  %s\n", cfg.secret.describe())
 	}
 	limits := "max body " + term.HumanBytes(cfg.maxBody) + ", Content-Length required"
 	if cfg.allowChunked {

@@ -727,6 +727,11 @@ func TestBannerGolden(t *testing.T) {
 		{name: "warnings", url: "http://127.0.0.1:8080", bound: "[::]:8080", cfg: listenConfig{path: "/hooks", maxBody: 512 << 10, allowChunked: true,
 			secret: secret{value: " short ", source: "--secret-file secret.txt"}}},
 		{name: "color", url: "http://127.0.0.1:8080", cfg: listenConfig{path: "/webhook", secret: configured, maxBody: 25 << 20, color: true}},
+		{name: "previous", url: "http://127.0.0.1:8080", cfg: listenConfig{path: "/webhook", maxBody: 25 << 20,
+			secret: secret{value: configured.value, others: []string{"previous-0123456789abcdef0123456789"}, source: envSecret, previousFrom: envSecretPrevious}}},
+		{name: "rotation", url: "http://127.0.0.1:8080", cfg: listenConfig{path: "/webhook", maxBody: 25 << 20,
+			secret: secret{value: configured.value, others: []string{"second-0123456789abcdef0123456789ab", "previous-0123456789abcdef0123456789"},
+				source: "--secret", previousFrom: envSecretPrevious + " in .env"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
