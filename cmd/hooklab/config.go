@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -174,17 +175,37 @@ func noSecretError(envFile, more string) error {
 }
 
 // readInput reads path, or standard input for "-", and says which it was.
-func readInput(sys system, path string) (data []byte, source string, err error) {
-	if path == "-" {
-		// Someone at a terminal may not know hooklab is waiting for them.
-		if sys.isTerminal(sys.stdin) {
-			fmt.Fprintln(sys.stderr, "hooklab: reading the body from standard input; end it with Ctrl-D")
-		}
-		data, err = io.ReadAll(sys.stdin)
-		return data, "standard input", err
+// When ctx is done first (Ctrl-C while standard input is still open) it
+// returns errInterrupted at once.
+func readInput(ctx context.Context, sys system, path string) (data []byte, source string, err error) {
+	if path != "-" {
+		data, err = os.ReadFile(path)
+		return data, "file " + path, err
 	}
-	data, err = os.ReadFile(path)
-	return data, "file " + path, err
+	if ctx.Err() != nil {
+		return nil, "standard input", errInterrupted
+	}
+	// Someone at a terminal may not know hooklab is waiting for them.
+	if sys.isTerminal(sys.stdin) {
+		fmt.Fprintln(sys.stderr, "hooklab: reading the body from standard input; end it with Ctrl-D")
+	}
+	type result struct {
+		data []byte
+		err  error
+	}
+	read := make(chan result, 1)
+	// A read from standard input cannot be cancelled: on Ctrl-C this
+	// goroutine is left blocked, and hooklab exits without it.
+	go func() {
+		data, err := io.ReadAll(sys.stdin)
+		read <- result{data, err}
+	}()
+	select {
+	case r := <-read:
+		return r.data, "standard input", r.err
+	case <-ctx.Done():
+		return nil, "standard input", errInterrupted
+	}
 }
 
 // resolveSecret is configuredSecret, and with none configured a new

@@ -106,7 +106,7 @@ func runLoad(ctx context.Context, sys system, o sendOptions) error {
 		return err
 	}
 	sys.random = ids
-	plan, err := resolveSend(sys, o)
+	plan, err := resolveSend(ctx, sys, o)
 	if err != nil {
 		return err
 	}

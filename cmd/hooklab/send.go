@@ -142,7 +142,7 @@ type sendPlan struct {
 	timeout  time.Duration
 }
 
-func resolveSend(sys system, o sendOptions) (sendPlan, error) {
+func resolveSend(ctx context.Context, sys system, o sendOptions) (sendPlan, error) {
 	plan := sendPlan{json: o.JSON, timeout: o.Timeout}
 	if o.Timeout <= 0 {
 		return plan, usageErrorf("--timeout must be positive, got %s", o.Timeout)
@@ -224,7 +224,11 @@ func resolveSend(sys system, o sendOptions) (sendPlan, error) {
 	if o.File != "" {
 		// Last: a mistake in the rest is said at once, not after the
 		// whole payload was typed or piped in.
-		if d.Payload, plan.source, err = readInput(sys, o.File); err != nil {
+		d.Payload, plan.source, err = readInput(ctx, sys, o.File)
+		switch {
+		case errors.Is(err, errInterrupted):
+			return plan, err
+		case err != nil:
 			return plan, usageErrorf("cannot read --file: %v", err)
 		}
 	}
@@ -395,7 +399,7 @@ func runSend(ctx context.Context, sys system, o sendOptions) error {
 	if o.Load.requested() {
 		return runLoad(ctx, sys, o)
 	}
-	plan, err := resolveSend(sys, o)
+	plan, err := resolveSend(ctx, sys, o)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -41,7 +43,7 @@ func signCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 			if c.Args().Present() {
 				return usageErrorf("sign takes no arguments (use --file), got %q", c.Args().First())
 			}
-			return runSign(sys, signOptions{
+			return runSign(c.Context, sys, signOptions{
 				File: c.String("file"), sourceOptions: sourceOptionsFrom(c),
 				Timestamp: c.Int64("timestamp"), TimestampSet: c.IsSet("timestamp"), ID: c.String("id"),
 			})
@@ -59,7 +61,7 @@ type signOptions struct {
 }
 
 // runSign prints the signature headers for a body, one per line.
-func runSign(sys system, o signOptions) error {
+func runSign(ctx context.Context, sys system, o signOptions) error {
 	env, err := o.environ(sys.getenv)
 	if err != nil {
 		return err
@@ -82,8 +84,11 @@ func runSign(sys system, o signOptions) error {
 	}
 	// Only once the configuration is known good: a mistake in it is said
 	// at once, not after the whole body was typed or piped in.
-	body, _, err := readInput(sys, o.File)
-	if err != nil {
+	body, _, err := readInput(ctx, sys, o.File)
+	switch {
+	case errors.Is(err, errInterrupted):
+		return err
+	case err != nil:
 		return usageErrorf("cannot read the body: %v", err)
 	}
 	m := signing.Message{Body: body, ID: o.ID, Time: sys.now()}
