@@ -39,6 +39,7 @@ type world struct {
 	stdin    string            // standard input
 	input    io.Reader         // standard input instead of stdin, when not nil
 	limits   *receiver.Limits  // listen's limits, when not the defaults
+	force    chan struct{}     // closed by the test: a second Ctrl-C
 }
 
 // system changes into w's working directory (restored when tb ends, so a
@@ -67,6 +68,7 @@ func (w world) system(tb testing.TB, stdout, stderr io.Writer) system {
 		now:        func() time.Time { return testNow },
 		isTerminal: func(v any) bool { return w.terminal && v == stdout },
 		limits:     w.limits,
+		force:      w.force,
 	}
 }
 

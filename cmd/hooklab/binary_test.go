@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -134,5 +135,62 @@ func TestBinarySignFromDevNull(t *testing.T) {
 	}
 	if want := "X-Hub-Signature-256: " + signGitHub(vectorSecret, nil) + "\n"; !strings.HasPrefix(stdout.String(), want) {
 		t.Errorf("stdout = %q, want it to start with %q", stdout.String(), want)
+	}
+}
+
+// The real binary, stopped with SIGINT while a delivery is in flight, waits
+// for it; a second SIGINT stops it at once, saying the delivery was cut
+// off, with its summary and exit 1. Without the second signal it would
+// wait up to its shutdown timeout and exit 0, so the exit code tells.
+func TestBinarySecondSignalStopsAtOnce(t *testing.T) {
+	bin := mustBuild(t)
+	const secret = "binary-test-secret-0123456789abcdef"
+	cmd, stdout, stderr := startBinaryListen(t, bin, secret)
+	killed := time.AfterFunc(failsafe, func() { cmd.Process.Kill() })
+	defer killed.Stop()
+
+	records := make(chan map[string]any, 100)
+	go func() {
+		defer close(records)
+		lines := bufio.NewScanner(stdout)
+		for lines.Scan() {
+			var r map[string]any
+			if json.Unmarshal(lines.Bytes(), &r) != nil {
+				r = map[string]any{"msg": "not JSON: " + lines.Text()}
+			}
+			records <- r
+		}
+	}()
+	next := func(msg string) map[string]any {
+		t.Helper()
+		for r := range records {
+			if m, _ := r["msg"].(string); strings.HasPrefix(m, msg) {
+				return r
+			}
+		}
+		t.Fatalf("no %q record; stderr: %s", msg, stderr.String())
+		return nil
+	}
+	start := next("listening")
+	u, _ := start["url"].(string)
+	mustStallDelivery(t, u)
+
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	next("stopping: Ctrl-C again stops at once")
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if r := next("interrupted again"); r["level"] != "WARN" || !strings.Contains(r["msg"].(string), "deliveries in flight were cut off") {
+		t.Errorf("record at the second SIGINT: %v", r)
+	}
+	next("stopped")
+	for range records {
+	}
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != exitError {
+		t.Errorf("exit: %v, want exit status %d; stderr: %s", err, exitError, stderr.String())
 	}
 }

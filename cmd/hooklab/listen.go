@@ -219,8 +219,15 @@ func runListen(ctx context.Context, sys system, o listenOptions) error {
 	if sys.limits != nil {
 		limits = *sys.limits
 	}
-	err = receiver.Serve(ctx, ln, rc, limits, log)
+	err = serve(ctx, sys.force, ln, rc, limits, log)
 	switch {
+	case errors.Is(err, errForced):
+		// Nothing more is waited for: the summary counts what was
+		// answered, and the exit says the stop was not a clean one.
+		log.Warn(err.Error())
+		logOut.Close()
+		printSummary(sys.stdout, log, cfg, rc.Stats())
+		return reportedError{err}
 	case errors.Is(err, receiver.ErrShutdownTimeout):
 		// Stopping was asked for and is done: the summary says what was
 		// answered, and the exit is still 0.
@@ -231,6 +238,36 @@ func runListen(ctx context.Context, sys system, o listenOptions) error {
 	logOut.Close()
 	printSummary(sys.stdout, log, cfg, rc.Stats())
 	return nil
+}
+
+// errForced is serve's error when a second Ctrl-C stopped it at once.
+var errForced = fmt.Errorf("%w again: stopped at once; deliveries in flight were cut off", errInterrupted)
+
+// serve is receiver.Serve, which stops gracefully when ctx is done, with a
+// way out of the graceful stop: when force is closed while deliveries in
+// flight are still being waited for, it returns errForced at once. It
+// leaves Serve running then; the process is about to exit, which closes
+// every connection.
+func serve(ctx context.Context, force <-chan struct{}, ln net.Listener, h http.Handler, lim receiver.Limits, log *slog.Logger) error {
+	// Serve stops on serveCtx, so that the line saying how to force the
+	// stop comes before its own "shutting down".
+	serveCtx, stopServing := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopServing()
+	served := make(chan error, 1)
+	go func() { served <- receiver.Serve(serveCtx, ln, h, lim, log) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("stopping: Ctrl-C again stops at once, cutting off deliveries in flight")
+	stopServing()
+	select {
+	case err := <-served:
+		return err
+	case <-force:
+		return errForced
+	}
 }
 
 // listenError explains a failure to bind in terms of what to do about it.
