@@ -195,6 +195,24 @@ func checkTerminalSafe(t *testing.T, line string) {
 	}
 }
 
+// checkSameRecord fails t unless the JSON lines got and want decode to the
+// same record, but for its time.
+func checkSameRecord(t *testing.T, got, want string) {
+	t.Helper()
+	var g, w map[string]any
+	if err := json.Unmarshal([]byte(got), &g); err != nil {
+		t.Fatalf("not JSON: %v: %q", err, got)
+	}
+	if err := json.Unmarshal([]byte(want), &w); err != nil {
+		t.Fatal(err)
+	}
+	delete(g, "time")
+	delete(w, "time")
+	if !reflect.DeepEqual(g, w) {
+		t.Errorf("%q decodes to\n%v\nwant\n%v", got, g, w)
+	}
+}
+
 // TestJSONHandlerTerminalSafe: what a forged header can put in a record,
 // through the fast path and through slog.JSONHandler (a record it does not
 // take, with a map of event names as the stop summary has), reaches the
@@ -215,18 +233,7 @@ func TestJSONHandlerTerminalSafe(t *testing.T) {
 		}
 		for i := range gotLines {
 			checkTerminalSafe(t, gotLines[i])
-			var g, w map[string]any
-			if err := json.Unmarshal([]byte(gotLines[i]), &g); err != nil {
-				t.Fatalf("%q: line %d is not JSON: %v: %s", s, i+1, err, gotLines[i])
-			}
-			if err := json.Unmarshal([]byte(wantLines[i]), &w); err != nil {
-				t.Fatal(err)
-			}
-			delete(g, "time")
-			delete(w, "time")
-			if !reflect.DeepEqual(g, w) {
-				t.Errorf("%q: line %d decodes to\n%v\nwant\n%v", s, i+1, g, w)
-			}
+			checkSameRecord(t, gotLines[i], wantLines[i])
 		}
 	}
 }
@@ -242,18 +249,7 @@ func FuzzTerminalSafeJSON(f *testing.F) {
 		slog.New(NewJSONHandler(&got)).Info(s, s, s, "m", map[string]string{s: s})
 		slog.New(slog.NewJSONHandler(&want, nil)).Info(s, s, s, "m", map[string]string{s: s})
 		checkTerminalSafe(t, strings.TrimSuffix(got.String(), "\n"))
-		var g, w map[string]any
-		if err := json.Unmarshal(got.Bytes(), &g); err != nil {
-			t.Fatalf("not JSON: %v: %q", err, got.String())
-		}
-		if err := json.Unmarshal(want.Bytes(), &w); err != nil {
-			t.Fatal(err)
-		}
-		delete(g, "time")
-		delete(w, "time")
-		if !reflect.DeepEqual(g, w) {
-			t.Errorf("decodes to %v, want %v", g, w)
-		}
+		checkSameRecord(t, got.String(), want.String())
 	})
 }
 
