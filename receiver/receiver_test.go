@@ -464,8 +464,8 @@ func TestRecentIDsBoundedInBytes(t *testing.T) {
 }
 
 // TestStatsBoundedEvents: event names are counted one by one up to
-// maxEvents, and too long or too many names under OtherEvents, with no
-// delivery lost from the counts.
+// maxEvents, and too long or too many names together as OtherEvents, with
+// no delivery lost from the counts.
 func TestStatsBoundedEvents(t *testing.T) {
 	s := newStats()
 	s.add(200, "push", true)
@@ -479,13 +479,21 @@ func TestStatsBoundedEvents(t *testing.T) {
 	for _, n := range snap.ByEvent {
 		sum += n
 	}
-	if len(snap.ByEvent) != maxEvents+1 || sum != snap.Total || snap.Total != 2*maxEvents+3 {
-		t.Errorf("%d names counting %d of %d deliveries, want %d names counting all", len(snap.ByEvent), sum, snap.Total, maxEvents+1)
+	if len(snap.ByEvent) != maxEvents || sum+snap.OtherEvents != snap.Total || snap.Total != 2*maxEvents+3 {
+		t.Errorf("%d names counting %d and %d others of %d deliveries, want %d names and others counting all",
+			len(snap.ByEvent), sum, snap.OtherEvents, snap.Total, maxEvents)
 	}
 	// push was counted first and stays counted by name; the long name and
-	// the names past the bound are counted together.
-	if snap.ByEvent["push"] != 2 || snap.ByEvent[OtherEvents] != maxEvents+2 || snap.ByEvent["event_0"] != 1 {
-		t.Errorf("push %d, %s %d, event_0 %d; want 2, %d, 1", snap.ByEvent["push"], OtherEvents, snap.ByEvent[OtherEvents], snap.ByEvent["event_0"], maxEvents+2)
+	// the names past the bound are counted together, apart from any name.
+	if snap.ByEvent["push"] != 2 || snap.OtherEvents != maxEvents+2 || snap.ByEvent["event_0"] != 1 {
+		t.Errorf("push %d, others %d, event_0 %d; want 2, %d, 1", snap.ByEvent["push"], snap.OtherEvents, snap.ByEvent["event_0"], maxEvents+2)
+	}
+	// A name that looks like a bucket is just a name.
+	s = newStats()
+	s.add(200, "(other)", true)
+	s.add(200, strings.Repeat("e", maxCountedEvent+1), true)
+	if snap := s.snapshot(); snap.ByEvent["(other)"] != 1 || snap.OtherEvents != 1 {
+		t.Errorf(`"(other)" then a long name: %v and %d others, want {"(other)": 1} and 1 other`, snap.ByEvent, snap.OtherEvents)
 	}
 }
 

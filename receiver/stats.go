@@ -7,22 +7,21 @@ type Stats struct {
 	mu       sync.Mutex
 	byStatus map[int]int
 	byEvent  map[string]int
-	other    int // accepted deliveries counted under OtherEvents
+	other    int // accepted deliveries not counted by name
 }
 
 // StatsSnapshot is a copy of the counts at one moment.
 type StatsSnapshot struct {
 	Total    int         `json:"total"`
 	ByStatus map[int]int `json:"by_status"`
-	// ByEvent counts accepted deliveries by event type. Event names longer
-	// than 128 bytes, and any after the first 1,000 distinct ones, are
-	// counted under OtherEvents.
+	// ByEvent counts accepted deliveries by event type, for event names of
+	// up to maxCountedEvent (128) bytes and the first maxEvents (1,000)
+	// distinct names.
 	ByEvent map[string]int `json:"by_event"`
+	// OtherEvents counts the accepted deliveries whose event is not in
+	// ByEvent: a longer name, or one past the first 1,000.
+	OtherEvents int `json:"other_events,omitempty"`
 }
-
-// OtherEvents is the ByEvent key of the deliveries whose event is not
-// counted by name.
-const OtherEvents = "(other)"
 
 // The bounds of ByEvent. A GitHub event header is not signed, so a replayed
 // delivery can carry any event name, as long as the header limit allows;
@@ -62,8 +61,6 @@ func (s *Stats) snapshot() StatsSnapshot {
 	for k, v := range s.byEvent {
 		snap.ByEvent[k] = v
 	}
-	if s.other > 0 {
-		snap.ByEvent[OtherEvents] += s.other
-	}
+	snap.OtherEvents = s.other
 	return snap
 }

@@ -407,7 +407,11 @@ func isLoopback(host string) bool {
 // printSummary reports the counts at shutdown.
 func printSummary(w io.Writer, log *slog.Logger, cfg listenConfig, s receiver.StatsSnapshot) {
 	if cfg.json {
-		log.Info("stopped", "total", s.Total, "by_status", s.ByStatus, "by_event", s.ByEvent)
+		attrs := []any{"total", s.Total, "by_status", s.ByStatus, "by_event", s.ByEvent}
+		if s.OtherEvents > 0 {
+			attrs = append(attrs, "other_events", s.OtherEvents)
+		}
+		log.Info("stopped", attrs...)
 		return
 	}
 	noun := "requests"
@@ -421,6 +425,9 @@ func printSummary(w io.Writer, log *slog.Logger, cfg listenConfig, s receiver.St
 	if len(s.ByEvent) > 0 {
 		// Event names come from the senders: quoted if they are not plain text.
 		fmt.Fprintf(w, "; accepted by event: %s", countList(s.ByEvent, term.Printable))
+	}
+	if s.OtherEvents > 0 {
+		fmt.Fprintf(w, "; other events: %d", s.OtherEvents)
 	}
 	fmt.Fprintln(w)
 }

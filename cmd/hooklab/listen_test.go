@@ -765,6 +765,8 @@ func TestSummaryGolden(t *testing.T) {
 		{name: "refused only", stats: receiver.StatsSnapshot{Total: 2, ByStatus: map[int]int{401: 1, 404: 1}, ByEvent: map[string]int{}}},
 		{name: "mixed", stats: receiver.StatsSnapshot{Total: 6,
 			ByStatus: map[int]int{200: 3, 401: 1, 404: 1, 413: 1}, ByEvent: map[string]int{"ping": 1, "push": 2}}},
+		{name: "other events", stats: receiver.StatsSnapshot{Total: 5,
+			ByStatus: map[int]int{200: 5}, ByEvent: map[string]int{"push": 2}, OtherEvents: 3}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
