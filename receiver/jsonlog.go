@@ -85,7 +85,9 @@ func terminalSafeJSON(dst, p []byte) []byte {
 			continue
 		}
 		r, size := utf8.DecodeRune(p[i:])
-		if r == utf8.RuneError || !term.UnsafeRune(r) {
+		// \u takes four hex digits: a rune past U+FFFF would need a
+		// surrogate pair, and none of those term.UnsafeRune names is one.
+		if r == utf8.RuneError || r > 0xFFFF || !term.UnsafeRune(r) {
 			i += size
 			continue
 		}

@@ -214,22 +214,29 @@ func checkSameRecord(t *testing.T, got, want string) {
 }
 
 // TestJSONHandlerTerminalSafe: what a forged header can put in a record,
-// through the fast path and through slog.JSONHandler (a record it does not
-// take, with a map of event names as the stop summary has), reaches the
-// output escaped, and decodes to the same values as slog.JSONHandler's.
+// through the fast path (logAttrs), through slog.Logger and through
+// slog.JSONHandler (a record the fast path does not take, with a map of
+// event names as the stop summary has), reaches the output escaped, and
+// decodes to the same values as slog.JSONHandler's.
 func TestJSONHandlerTerminalSafe(t *testing.T) {
 	for _, s := range append(terminalUnsafe, "\u009b2J\u009d0;T\u009c\u202eevil", "ok é 日本 😀", "\xff\u009b") {
-		log := func(h slog.Handler) {
-			l := slog.New(h)
-			l.LogAttrs(context.Background(), slog.LevelInfo, MsgDelivery, slog.String(KeyEvent, s), slog.String(s, s))
-			l.Info("stopped", "by_event", map[string]int{s: 1})
-		}
+		attrs := []slog.Attr{slog.String(KeyEvent, s), slog.String(KeyDelivery, s+s), slog.String(s, s)}
 		var got, want bytes.Buffer
-		log(NewJSONHandler(&got))
-		log(slog.NewJSONHandler(&want, nil))
+		// The receiver's records take the fast path (record calls logAttrs);
+		// others, such as the stop summary, go through slog.JSONHandler.
+		h := NewJSONHandler(&got)
+		if !h.logAttrs(context.Background(), slog.LevelInfo, MsgDelivery, attrs) {
+			t.Fatalf("logAttrs refused %v", attrs)
+		}
+		slog.New(h).LogAttrs(context.Background(), slog.LevelInfo, MsgDelivery, attrs...)
+		slog.New(h).Info("stopped", "by_event", map[string]int{s: 1})
+		for range 2 {
+			slog.New(slog.NewJSONHandler(&want, nil)).LogAttrs(context.Background(), slog.LevelInfo, MsgDelivery, attrs...)
+		}
+		slog.New(slog.NewJSONHandler(&want, nil)).Info("stopped", "by_event", map[string]int{s: 1})
 		gotLines, wantLines := strings.Split(strings.TrimSpace(got.String()), "\n"), strings.Split(strings.TrimSpace(want.String()), "\n")
-		if len(gotLines) != 2 || len(wantLines) != 2 {
-			t.Fatalf("%q: %d lines, want 2:\n%s", s, len(gotLines), got.String())
+		if len(gotLines) != 3 || len(wantLines) != 3 {
+			t.Fatalf("%q: %d lines, want 3:\n%s", s, len(gotLines), got.String())
 		}
 		for i := range gotLines {
 			checkTerminalSafe(t, gotLines[i])

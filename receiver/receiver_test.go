@@ -452,14 +452,23 @@ func TestRecentIDsBoundedInBytes(t *testing.T) {
 	if !r.add(long(0)) {
 		t.Errorf("long id 0, just added again: not reported as a redelivery")
 	}
-	for _, id := range r.ring {
-		if len(id) > maxKeptID {
-			t.Errorf("kept an id of %d bytes, want at most %d", len(id), maxKeptID)
+	for _, k := range r.ring {
+		if len(k.id) > maxKeptID {
+			t.Errorf("kept an id of %d bytes, want at most %d", len(k.id), maxKeptID)
 		}
 	}
 	short := strings.Repeat("y", maxKeptID)
 	if r.add(short) || !r.add(short) {
 		t.Errorf("an id of maxKeptID bytes: want it kept as it is")
+	}
+	// No id passes for the digest of another, whatever its bytes.
+	r = newRecentIDs(10)
+	sum := sha256.Sum256([]byte(long(1)))
+	for _, forged := range []string{string(sum[:]), hex.EncodeToString(sum[:]), "sha256:" + hex.EncodeToString(sum[:])} {
+		r.add(forged)
+	}
+	if r.add(long(1)) {
+		t.Errorf("a long id was taken for a redelivery of an id that spells its digest")
 	}
 }
 

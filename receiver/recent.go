@@ -2,7 +2,6 @@ package receiver
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
 	"sync"
 )
 
@@ -18,38 +17,46 @@ const maxKeptID = 128
 // for as long as the listener runs. The oldest id is forgotten first.
 type recentIDs struct {
 	mu   sync.Mutex
-	ring []string
+	ring []idKey
 	next int
-	seen map[string]struct{}
+	seen map[idKey]struct{}
+}
+
+// idKey is how an id is remembered: as it is, or as its SHA-256 when it
+// is longer than maxKeptID. hashed keeps the two apart, so that no id,
+// whatever its bytes, can pass for the digest of another.
+type idKey struct {
+	id     string
+	hashed bool
 }
 
 func newRecentIDs(size int) *recentIDs {
 	if size < 1 {
 		size = 1
 	}
-	return &recentIDs{ring: make([]string, 0, size), seen: make(map[string]struct{}, size)}
+	return &recentIDs{ring: make([]idKey, 0, size), seen: make(map[idKey]struct{}, size)}
 }
 
 // add records id and reports whether it was already among the recent ids.
 func (r *recentIDs) add(id string) (repeated bool) {
+	k := idKey{id: id}
 	if len(id) > maxKeptID {
 		sum := sha256.Sum256([]byte(id))
-		// The prefix keeps it apart from any id that is really this hex.
-		id = "sha256:" + hex.EncodeToString(sum[:])
+		k = idKey{id: string(sum[:]), hashed: true}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, ok := r.seen[id]; ok {
+	if _, ok := r.seen[k]; ok {
 		return true
 	}
 	if len(r.ring) < cap(r.ring) {
-		r.ring = append(r.ring, id)
+		r.ring = append(r.ring, k)
 	} else {
 		delete(r.seen, r.ring[r.next])
-		r.ring[r.next] = id
+		r.ring[r.next] = k
 		r.next = (r.next + 1) % len(r.ring)
 	}
-	r.seen[id] = struct{}{}
+	r.seen[k] = struct{}{}
 	return false
 }
 
