@@ -16,7 +16,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"slices"
 	"strconv"
 	"time"
 
@@ -429,7 +428,12 @@ func readBody(r io.Reader, length int64, declared bool, max int64, v io.Writer, 
 	buf = buf[:0]
 	for int64(len(buf)) < limit {
 		if len(buf) == cap(buf) {
-			buf = slices.Grow(buf, int(min(int64(cap(buf)), limit-int64(cap(buf)))))
+			// Doubling, but never past the limit: append's own growth
+			// would overshoot a declared length by up to a quarter, memory
+			// the in-flight budget does not count.
+			grown := make([]byte, len(buf), min(2*int64(cap(buf))+readChunk, limit))
+			copy(grown, buf)
+			buf = grown
 		}
 		end := min(cap(buf), len(buf)+readChunk, int(limit))
 		n, err := r.Read(buf[len(buf):end])
