@@ -31,18 +31,19 @@ type system struct {
 	random         io.Reader
 	now            func() time.Time
 	isTerminal     func(any) bool // of stdin or an output
-	// force is closed when the user asks a second time to stop (Ctrl-C
-	// again): listen stops at once instead of letting deliveries finish.
-	// A nil channel never is.
-	force <-chan struct{}
+	// force returns a channel that is closed when the user asks a second
+	// time to stop (Ctrl-C again): listen stops at once instead of letting
+	// deliveries finish. Only a command that calls it gets the second
+	// signal (see notifyInterrupts); nil, or a nil channel, never stops.
+	force func() <-chan struct{}
 	// limits overrides receiver.DefaultLimits for listen, in tests.
 	limits *receiver.Limits
 }
 
 // run is main without the process: it runs hooklab with args until it is
-// done or ctx is, and returns the exit code. force is closed when the user
-// asks to stop at once (see system.force).
-func run(ctx context.Context, force <-chan struct{}, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+// done or ctx is, and returns the exit code. force is how a command asks
+// for the second Ctrl-C (see system.force).
+func run(ctx context.Context, force func() <-chan struct{}, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	return runWith(ctx, args, system{
 		stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv,
 		random: rand.Reader, now: time.Now, isTerminal: isTerminal, force: force,

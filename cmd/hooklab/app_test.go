@@ -68,7 +68,7 @@ func (w world) system(tb testing.TB, stdout, stderr io.Writer) system {
 		now:        func() time.Time { return testNow },
 		isTerminal: func(v any) bool { return w.terminal && v == stdout },
 		limits:     w.limits,
-		force:      w.force,
+		force:      func() <-chan struct{} { return w.force },
 	}
 }
 

@@ -5,11 +5,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -142,6 +144,76 @@ func TestBinarySignFromDevNull(t *testing.T) {
 // for it; a second SIGINT stops it at once, saying the delivery was cut
 // off, with its summary and exit 1. Without the second signal it would
 // wait up to its shutdown timeout and exit 0, so the exit code tells.
+// TestBinarySecondSignalEndsAnyCommand: a command that cannot stop on the
+// first Ctrl-C, here sign blocked opening a FIFO no one writes, ends on the
+// second, by the signal, even when it comes right after the first. (Two
+// at the very same moment are one: the kernel does not queue a pending
+// SIGINT twice.)
+func TestBinarySecondSignalEndsAnyCommand(t *testing.T) {
+	bin := mustBuild(t)
+	for _, gap := range []time.Duration{50 * time.Millisecond, 200 * time.Millisecond} {
+		t.Run(gap.String(), func(t *testing.T) {
+			fifo := filepath.Join(t.TempDir(), "body")
+			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+				t.Skipf("no FIFO here: %v", err)
+			}
+			cmd := exec.Command(bin, "sign", "--secret", "binary-test-secret-0123456789abcdef", "--file", fifo, "--env-file", os.DevNull)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			// Generous: a process that ends on SIGINT does so at once.
+			killed := time.AfterFunc(30*time.Second, func() { cmd.Process.Kill() })
+			defer killed.Stop()
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			// Until the process has set up its handlers, SIGINT would end
+			// it at once and prove nothing: wait until it blocks on open.
+			waitBlocked(t, cmd.Process.Pid)
+			cmd.Process.Signal(syscall.SIGINT)
+			time.Sleep(gap)
+			cmd.Process.Signal(syscall.SIGINT)
+			err := <-exited
+			if !killed.Stop() {
+				t.Fatalf("still running after two SIGINTs; killed; stderr: %s", stderr.String())
+			}
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) {
+				t.Fatalf("exit: %v, want an exit by SIGINT", err)
+			}
+			if ws, ok := exit.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGINT {
+				t.Errorf("exit: %v, want an exit by SIGINT; stderr: %s", err, stderr.String())
+			}
+		})
+	}
+}
+
+// waitBlocked waits until a thread of process pid is in openat, as sign is
+// while it opens a FIFO no one writes, for at most failsafe. It skips where
+// Linux's /proc/PID/task/TID/syscall cannot tell.
+func waitBlocked(t *testing.T, pid int) {
+	t.Helper()
+	openat := map[string]string{"amd64": "257 ", "arm64": "56 "}[runtime.GOARCH]
+	if openat == "" {
+		t.Skipf("no openat number for %s", runtime.GOARCH)
+	}
+	deadline := time.Now().Add(failsafe)
+	for time.Now().Before(deadline) {
+		tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/syscall", pid))
+		if err != nil || len(tasks) == 0 {
+			t.Skipf("no /proc/PID/task here: %v", err)
+		}
+		for _, task := range tasks {
+			if sc, err := os.ReadFile(task); err == nil && bytes.HasPrefix(sc, []byte(openat)) {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("the process never blocked opening the FIFO")
+}
+
 func TestBinarySecondSignalStopsAtOnce(t *testing.T) {
 	bin := mustBuild(t)
 	const secret = "binary-test-secret-0123456789abcdef"

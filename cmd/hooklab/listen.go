@@ -219,7 +219,11 @@ func runListen(ctx context.Context, sys system, o listenOptions) error {
 	if sys.limits != nil {
 		limits = *sys.limits
 	}
-	err = serve(ctx, sys.force, ln, rc, limits, log)
+	var force <-chan struct{}
+	if sys.force != nil {
+		force = sys.force()
+	}
+	err = serve(ctx, force, ln, rc, limits, log)
 	switch {
 	case errors.Is(err, errForced):
 		// Nothing more is waited for: the summary counts what was
