@@ -101,6 +101,11 @@ func runLoad(ctx context.Context, sys system, o sendOptions) error {
 	if o.Delivery != "" {
 		return usageErrorf("--delivery gives one request its id; load mode gives each request a fresh one")
 	}
+	// Before resolveSend, which reads --file - last: a mistake is said at
+	// once. A --length that does not parse is resolveSend's to report.
+	if l, err := sender.ParseLength(o.Length); err == nil && l.Mode != sender.LengthAuto {
+		return usageErrorf("--length %s: load mode sends only well-formed requests (--length auto); send malformed ones one at a time, without --count or --duration", l)
+	}
 	ids, err := newIDSource(sys.random)
 	if err != nil {
 		return err
@@ -109,9 +114,6 @@ func runLoad(ctx context.Context, sys system, o sendOptions) error {
 	plan, err := resolveSend(ctx, sys, o)
 	if err != nil {
 		return err
-	}
-	if l := plan.delivery.Length; l.Mode != sender.LengthAuto {
-		return usageErrorf("--length %s: load mode sends only well-formed requests (--length auto); send malformed ones one at a time, without --count or --duration", l)
 	}
 	build := func(int) (*sender.Request, error) {
 		d := plan.delivery

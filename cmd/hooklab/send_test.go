@@ -909,36 +909,3 @@ func TestFlagsFirst(t *testing.T) {
 		})
 	}
 }
-
-// A mistake in send's configuration is reported before --file - reads
-// standard input: someone typing a payload, or piping in a large one,
-// hears of it at once.
-func TestSendChecksConfigurationBeforeReading(t *testing.T) {
-	tests := []struct {
-		name       string
-		args       []string // after "send --file -"
-		env        map[string]string
-		wantStderr []string
-	}{
-		{name: "standard secret not in its form", args: []string{"--provider", "standard", "--secret", "x"},
-			wantStderr: []string{"cannot use the secret from --secret", "whsec_"}},
-		{name: "no secret", args: []string{"--event", "push"}, wantStderr: []string{"no secret to sign with"}},
-		{name: "event of a provider that has it in the payload", args: []string{"--provider", "stripe", "--secret", "x", "--event", "charge.succeeded"},
-			wantStderr: []string{"--event", "payload"}},
-		{name: "sign with all for github", args: []string{"--secret", "x", "--event", "push", "--sign-with-all"},
-			wantStderr: []string{"--sign-with-all"}},
-		{name: "bad expect", args: []string{"--secret", "x", "--event", "push", "--expect", "abc"},
-			wantStderr: []string{"--expect"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			in := &watchedInput{r: strings.NewReader(filePayload)}
-			args := append([]string{"send", "--file", "-", "--url", mustClosedURL(t)}, tt.args...)
-			got := runHooklab(t, world{env: tt.env, input: in}, args...)
-			checkOutput(t, got, exitUsage, nil, tt.wantStderr)
-			if in.read {
-				t.Error("standard input was read before the configuration was found wrong")
-			}
-		})
-	}
-}

@@ -163,32 +163,51 @@ func (w *watchedInput) Read(p []byte) (int, error) {
 	return w.r.Read(p)
 }
 
-// A mistake in sign's configuration is reported before standard input is
-// read: someone typing a body, or piping in a large one, hears of it at
-// once instead of after the end of the input.
-func TestSignChecksConfigurationBeforeReading(t *testing.T) {
+// A mistake in the configuration of sign or send --file - (one request or
+// a load run) is reported before standard input is read: someone typing a
+// body, or piping in a large one, hears of it at once instead of after the
+// end of the input.
+func TestConfigurationCheckedBeforeReading(t *testing.T) {
+	sendFile := func(args ...string) []string {
+		return append([]string{"send", "--file", "-", "--url", "http://127.0.0.1:9/webhook"}, args...)
+	}
 	tests := []struct {
 		name       string
-		args       []string // after "sign"
+		args       []string
 		env        map[string]string
 		wantStderr []string
 	}{
-		{name: "unknown provider", args: []string{"--provider", "nope", "--secret", "x"},
+		{name: "sign: unknown provider", args: []string{"sign", "--provider", "nope", "--secret", "x"},
 			wantStderr: []string{`unknown provider "nope"`}},
-		{name: "unknown provider from the environment", args: []string{"--secret", "x"}, env: map[string]string{envProvider: "nope"},
+		{name: "sign: unknown provider from the environment", args: []string{"sign", "--secret", "x"}, env: map[string]string{envProvider: "nope"},
 			wantStderr: []string{`unknown provider "nope"`}},
-		{name: "standard secret not in its form", args: []string{"--provider", "standard", "--secret", "x"},
+		{name: "sign: standard secret not in its form", args: []string{"sign", "--provider", "standard", "--secret", "x"},
 			wantStderr: []string{"cannot use the secret from --secret", "whsec_"}},
-		{name: "no secret", wantStderr: []string{"no secret to sign with"}},
-		{name: "unknown provider without a secret", args: []string{"--provider", "nope"},
+		{name: "sign: no secret", args: []string{"sign"}, wantStderr: []string{"no secret to sign with"}},
+		{name: "sign: unknown provider without a secret", args: []string{"sign", "--provider", "nope"},
 			wantStderr: []string{`unknown provider "nope"`}},
-		{name: "secret file does not exist", args: []string{"--secret-file", "missing.txt"},
+		{name: "sign: secret file does not exist", args: []string{"sign", "--secret-file", "missing.txt"},
 			wantStderr: []string{"--secret-file", "missing.txt"}},
+		{name: "send: standard secret not in its form", args: sendFile("--provider", "standard", "--secret", "x"),
+			wantStderr: []string{"cannot use the secret from --secret", "whsec_"}},
+		{name: "send: no secret", args: sendFile("--event", "push"), wantStderr: []string{"no secret to sign with"}},
+		{name: "send: event of a provider that has it in the payload", args: sendFile("--provider", "stripe", "--secret", "x", "--event", "charge.succeeded"),
+			wantStderr: []string{"--event", "payload"}},
+		{name: "send: sign with all for github", args: sendFile("--secret", "x", "--event", "push", "--sign-with-all"),
+			wantStderr: []string{"--sign-with-all"}},
+		{name: "send: bad expect", args: sendFile("--secret", "x", "--event", "push", "--expect", "abc"),
+			wantStderr: []string{"--expect"}},
+		{name: "send load: malformed length", args: sendFile("--secret", "x", "--event", "push", "--count", "5", "--length", "missing"),
+			wantStderr: []string{"--length missing", "load mode"}},
+		{name: "send load: bad concurrency", args: sendFile("--secret", "x", "--event", "push", "--count", "5", "--concurrency", "0"),
+			wantStderr: []string{"--concurrency"}},
+		{name: "send load: one delivery id", args: sendFile("--secret", "x", "--event", "push", "--count", "5", "--delivery", "d-1"),
+			wantStderr: []string{"--delivery"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := &watchedInput{r: strings.NewReader(vectorBody)}
-			got := runHooklab(t, world{env: tt.env, input: in}, append([]string{"sign"}, tt.args...)...)
+			got := runHooklab(t, world{env: tt.env, input: in}, tt.args...)
 			checkOutput(t, got, exitUsage, nil, tt.wantStderr)
 			if in.read {
 				t.Error("standard input was read before the configuration was found wrong")
