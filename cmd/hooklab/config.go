@@ -176,8 +176,18 @@ func noSecretError(envFile, more string) error {
 
 // readInput reads path, or standard input for "-", and says which it was.
 // When ctx is done first (Ctrl-C while standard input is still open) it
-// returns errInterrupted at once.
-func readInput(ctx context.Context, sys system, path string) (data []byte, source string, err error) {
+// returns errInterrupted at once; any other failure is a usage error that
+// says it could not read what (such as "--file").
+func readInput(ctx context.Context, sys system, path, what string) (data []byte, source string, err error) {
+	data, source, err = readPath(ctx, sys, path)
+	if err != nil && !errors.Is(err, errInterrupted) {
+		err = usageErrorf("cannot read %s: %v", what, err)
+	}
+	return data, source, err
+}
+
+// readPath is readInput without naming what failed to be read.
+func readPath(ctx context.Context, sys system, path string) (data []byte, source string, err error) {
 	if path != "-" {
 		data, err = os.ReadFile(path)
 		return data, "file " + path, err

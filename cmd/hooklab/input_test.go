@@ -31,7 +31,7 @@ func TestReadInputHintsAtATerminal(t *testing.T) {
 				_, ok := v.(terminalInput)
 				return ok
 			}}
-			data, source, err := readInput(t.Context(), sys, tt.path)
+			data, source, err := readInput(t.Context(), sys, tt.path, "the body")
 			if err != nil || string(data) != "body" || source != "standard input" {
 				t.Fatalf("readInput = %q, %q, %v", data, source, err)
 			}
@@ -52,7 +52,7 @@ func TestReadInputNoHintFromDevNull(t *testing.T) {
 	defer null.Close()
 	var stderr bytes.Buffer
 	sys := system{stdin: null, stderr: &stderr, isTerminal: isTerminal}
-	data, _, err := readInput(t.Context(), sys, "-")
+	data, _, err := readInput(t.Context(), sys, "-", "the body")
 	if err != nil || len(data) != 0 {
 		t.Fatalf("readInput = %q, %v; want nothing", data, err)
 	}
@@ -69,7 +69,7 @@ func TestReadInputInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	sys := system{stdin: stdin, stderr: io.Discard, isTerminal: func(any) bool { return false }}
 	go cancel()
-	if data, _, err := readInput(ctx, sys, "-"); !errors.Is(err, errInterrupted) {
+	if data, _, err := readInput(ctx, sys, "-", "the body"); !errors.Is(err, errInterrupted) {
 		t.Errorf("readInput = %q, %v; want %v", data, err, errInterrupted)
 	}
 }

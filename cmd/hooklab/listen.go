@@ -224,14 +224,13 @@ func runListen(ctx context.Context, sys system, o listenOptions) error {
 		force = sys.force()
 	}
 	err = serve(ctx, force, ln, rc, limits, log)
+	var result error
 	switch {
 	case errors.Is(err, errForced):
 		// Nothing more is waited for: the summary counts what was
 		// answered, and the exit says the stop was not a clean one.
 		log.Warn(err.Error())
-		logOut.Close()
-		printSummary(sys.stdout, log, cfg, rc.Stats())
-		return reportedError{err}
+		result = reportedError{err}
 	case errors.Is(err, receiver.ErrShutdownTimeout):
 		// Stopping was asked for and is done: the summary says what was
 		// answered, and the exit is still 0.
@@ -241,7 +240,7 @@ func runListen(ctx context.Context, sys system, o listenOptions) error {
 	}
 	logOut.Close()
 	printSummary(sys.stdout, log, cfg, rc.Stats())
-	return nil
+	return result
 }
 
 // errForced is serve's error when a second Ctrl-C stopped it at once.

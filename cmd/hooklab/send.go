@@ -224,12 +224,8 @@ func resolveSend(ctx context.Context, sys system, o sendOptions) (sendPlan, erro
 	if o.File != "" {
 		// Last: a mistake in the rest is said at once, not after the
 		// whole payload was typed or piped in.
-		d.Payload, plan.source, err = readInput(ctx, sys, o.File)
-		switch {
-		case errors.Is(err, errInterrupted):
+		if d.Payload, plan.source, err = readInput(ctx, sys, o.File, "--file"); err != nil {
 			return plan, err
-		case err != nil:
-			return plan, usageErrorf("cannot read --file: %v", err)
 		}
 	}
 	return plan, nil

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -84,12 +83,9 @@ func runSign(ctx context.Context, sys system, o signOptions) error {
 	}
 	// Only once the configuration is known good: a mistake in it is said
 	// at once, not after the whole body was typed or piped in.
-	body, _, err := readInput(ctx, sys, o.File)
-	switch {
-	case errors.Is(err, errInterrupted):
+	body, _, err := readInput(ctx, sys, o.File, "the body")
+	if err != nil {
 		return err
-	case err != nil:
-		return usageErrorf("cannot read the body: %v", err)
 	}
 	m := signing.Message{Body: body, ID: o.ID, Time: sys.now()}
 	if o.TimestampSet {
