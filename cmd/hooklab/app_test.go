@@ -248,6 +248,21 @@ func TestExitCodes(t *testing.T) {
 			wantStdout: []string{"from " + envSecret + "; the previous one, from " + envSecretPrevious + ", is accepted too"},
 		},
 		{
+			// Not a generated secret with the previous one silently dropped.
+			name:       "previous secret alone",
+			args:       []string{"listen", "--addr", free},
+			env:        map[string]string{envSecretPrevious: strings.Repeat("p", 40)},
+			wantCode:   exitUsage,
+			wantStderr: []string{envSecretPrevious + " is set but " + envSecret + " is not"},
+		},
+		{
+			name:       "previous secret alone, in the env file, for send",
+			args:       []string{"send", "--url", "http://127.0.0.1:9/webhook"},
+			files:      map[string]string{defaultEnvFile: envSecretPrevious + "=" + strings.Repeat("p", 40) + "\n"},
+			wantCode:   exitUsage,
+			wantStderr: []string{envSecretPrevious + " in " + defaultEnvFile + " is set but " + envSecret + " is not"},
+		},
+		{
 			name:       "secret file does not exist",
 			args:       []string{"listen", "--addr", free, "--secret-file", "/does/not/exist"},
 			wantCode:   exitUsage,

@@ -147,6 +147,12 @@ func configuredSecret(flags []string, file string, env *environ) (secret, error)
 	default:
 		v, from := env.lookup(envSecret)
 		if v == "" {
+			// The previous secret verifies beside the current one, never
+			// instead of it: alone, it is a rotation half done.
+			if _, prevFrom := env.lookup(envSecretPrevious); prevFrom != "" {
+				return secret{}, usageErrorf("%s is set but %s is not: set %s to the new secret, or unset %s",
+					prevFrom, envSecret, envSecret, envSecretPrevious)
+			}
 			return secret{}, nil
 		}
 		s = secret{value: v, source: from}

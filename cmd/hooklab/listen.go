@@ -65,7 +65,7 @@ func listenCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 			&cli.DurationFlag{Name: "tolerance", Value: signing.DefaultTolerance, Usage: "how far a signed timestamp may be from now, either way (`DURATION`; stripe, standard, slack); 0 accepts any, for old captures"},
 			&cli.StringFlag{Name: "max-body", Value: "25MiB", Usage: "largest body accepted (`SIZE`, e.g. 25MiB, 512KiB); larger ones get 413 unread"},
 			&cli.StringFlag{Name: "max-inflight", Value: "256MiB", Usage: "bytes of bodies over 64 KiB held at once (`SIZE`); past it, new large deliveries get 503 with Retry-After"},
-			&cli.BoolFlag{Name: "allow-chunked", Usage: "accept bodies without Content-Length (still capped by --max-body)"},
+			&cli.BoolFlag{Name: "allow-chunked", Usage: "accept chunked bodies, sent without Content-Length (still capped by --max-body)"},
 			&cli.StringFlag{Name: "log-format", Value: logText, Usage: "`FORMAT` of the log: text (one coloured line per delivery) or json (one object per line)"},
 			colorFlag(),
 		},
