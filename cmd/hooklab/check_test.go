@@ -633,31 +633,6 @@ func TestCheckList(t *testing.T) {
 	golden.Check(t, "check-list.txt", []byte(got.stdout))
 }
 
-func TestHelpShowsCheckAndDemo(t *testing.T) {
-	tests := []struct {
-		name       string
-		args       []string
-		wantStdout []string
-	}{
-		{name: "hooklab", args: []string{"--help"},
-			wantStdout: []string{"COMMANDS:", "check ", "run the conformance scenarios", "demo ", "a one-command tour", "hooklab demo"}},
-		{name: "check", args: []string{"check", "--help"},
-			wantStdout: []string{"hooklab check [URL]", "Examples:", "hooklab check http://127.0.0.1:3000/github/webhook --secret-file secret.txt",
-				"--expect", "--accept-2xx", "--only", "--skip", "--max-body", "--format", "--timeout", "--list"}},
-		{name: "demo", args: []string{"demo", "--help"},
-			wantStdout: []string{"hooklab demo [--color", "Example:", "go run ./cmd/hooklab demo"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := runHooklab(t, world{}, tt.args...)
-			checkOutput(t, got, exitOK, tt.wantStdout, nil)
-			if got.stderr != "" {
-				t.Errorf("stderr is not empty:\n%s", got.stderr)
-			}
-		})
-	}
-}
-
 // TestSliceFlagsKeepCommas: urfave/cli splits slice flag values at commas
 // unless told not to, which cut check's --expect SCENARIO=401,403 in two
 // and send's --header value in two at any comma. Each flag now splits its

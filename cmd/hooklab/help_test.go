@@ -101,3 +101,41 @@ func TestSendHelpMatchesBehaviour(t *testing.T) {
 		})
 	}
 }
+
+// TestHelpShows: each command's --help names its usage, examples and the
+// flags the README documents, says it on stdout alone, and exits 0.
+func TestHelpShows(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		wantStdout []string
+	}{
+		{name: "hooklab", args: []string{"--help"},
+			wantStdout: []string{"COMMANDS:", "send ", "send a fixture or any payload", "sign ", "print the signature headers",
+				"check ", "run the conformance scenarios", "demo ", "a one-command tour", "hooklab demo",
+				"secret ", "print a new random secret", "--provider"}},
+		{name: "listen", args: []string{"listen", "--help"}, wantStdout: []string{"--provider", envProvider, "--tolerance", envSecretPrevious}},
+		{name: "send", args: []string{"send", "--help"},
+			wantStdout: []string{"hooklab send [FIXTURE]", "Examples:", "hooklab send push --signature wrong --expect 401", "--expect", "--length",
+				"--provider", envProvider, "--timestamp", "--id", "--sign-with-all"}},
+		{name: "sign", args: []string{"sign", "--help"},
+			wantStdout: []string{"hooklab sign [--file PATH|-]", "Examples:", `hooklab sign --secret "It's a Secret to Everybody"`,
+				"--provider", envProvider, "--timestamp", "--id"}},
+		{name: "check", args: []string{"check", "--help"},
+			wantStdout: []string{"hooklab check [URL]", "Examples:", "hooklab check http://127.0.0.1:3000/github/webhook --secret-file secret.txt",
+				"--expect", "--accept-2xx", "--only", "--skip", "--max-body", "--format", "--timeout", "--list",
+				"--provider", envProvider, "--tolerance"}},
+		{name: "demo", args: []string{"demo", "--help"},
+			wantStdout: []string{"hooklab demo [--color", "Example:", "go run ./cmd/hooklab demo"}},
+		{name: "secret", args: []string{"secret", "--help"}, wantStdout: []string{"hooklab secret [--provider NAME]", "--provider", envProvider}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := runHooklab(t, world{}, tt.args...)
+			checkOutput(t, got, exitOK, tt.wantStdout, nil)
+			if got.stderr != "" {
+				t.Errorf("stderr is not empty:\n%s", got.stderr)
+			}
+		})
+	}
+}

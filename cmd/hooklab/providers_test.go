@@ -663,27 +663,3 @@ func TestListenBannerProviders(t *testing.T) {
 		golden.Check(t, "banner-stripe.json", js.Bytes())
 	})
 }
-
-func TestHelpShowsProviders(t *testing.T) {
-	tests := []struct {
-		name       string
-		args       []string
-		wantStdout []string
-	}{
-		{name: "hooklab", args: []string{"--help"}, wantStdout: []string{"secret ", "print a new random secret", "--provider"}},
-		{name: "listen", args: []string{"listen", "--help"}, wantStdout: []string{"--provider", envProvider, "--tolerance", envSecretPrevious}},
-		{name: "send", args: []string{"send", "--help"}, wantStdout: []string{"--provider", envProvider, "--timestamp", "--id", "--sign-with-all"}},
-		{name: "sign", args: []string{"sign", "--help"}, wantStdout: []string{"--provider", envProvider, "--timestamp", "--id"}},
-		{name: "check", args: []string{"check", "--help"}, wantStdout: []string{"--provider", envProvider, "--tolerance"}},
-		{name: "secret", args: []string{"secret", "--help"}, wantStdout: []string{"hooklab secret [--provider NAME]", "--provider", envProvider}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := runHooklab(t, world{}, tt.args...)
-			checkOutput(t, got, exitOK, tt.wantStdout, nil)
-			if got.stderr != "" {
-				t.Errorf("stderr is not empty:\n%s", got.stderr)
-			}
-		})
-	}
-}

@@ -825,30 +825,6 @@ func TestSendColor(t *testing.T) {
 	}
 }
 
-func TestHelpShowsSendAndSign(t *testing.T) {
-	tests := []struct {
-		name       string
-		args       []string
-		wantStdout []string
-	}{
-		{name: "hooklab", args: []string{"--help"},
-			wantStdout: []string{"COMMANDS:", "send ", "send a fixture or any payload", "sign ", "print the signature headers"}},
-		{name: "send", args: []string{"send", "--help"},
-			wantStdout: []string{"hooklab send [FIXTURE]", "Examples:", "hooklab send push --signature wrong --expect 401", "--expect", "--length"}},
-		{name: "sign", args: []string{"sign", "--help"},
-			wantStdout: []string{"hooklab sign [--file PATH|-]", "Examples:", `hooklab sign --secret "It's a Secret to Everybody"`}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := runHooklab(t, world{}, tt.args...)
-			checkOutput(t, got, exitOK, tt.wantStdout, nil)
-			if got.stderr != "" {
-				t.Errorf("stderr is not empty:\n%s", got.stderr)
-			}
-		})
-	}
-}
-
 func TestFlagsFirst(t *testing.T) {
 	app := newApp(world{}.system(t, io.Discard, io.Discard))
 	tests := []struct {
