@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -22,6 +21,7 @@ import (
 	"time"
 
 	"github.com/hooklab/hooklab/check"
+	"github.com/hooklab/hooklab/internal/servetest"
 	"github.com/hooklab/hooklab/receiver"
 	"github.com/hooklab/hooklab/signing"
 )
@@ -65,25 +65,11 @@ func mustServeHooklab(tb testing.TB, cfg receiver.Config) *url.URL {
 // test ends, checks that Serve returns cleanly, and returns the webhook URL.
 func mustServeHandler(tb testing.TB, h http.Handler) *url.URL {
 	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	u, err := url.Parse(servetest.Serve(tb, h, receiver.DefaultLimits()))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- receiver.Serve(ctx, ln, h, receiver.DefaultLimits(), nil) }()
-	tb.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-served:
-			if err != nil {
-				tb.Errorf("receiver.Serve: %v", err)
-			}
-		case <-time.After(wait):
-			tb.Errorf("receiver.Serve did not return within %s of its context's end", wait)
-		}
-	})
-	return &url.URL{Scheme: "http", Host: ln.Addr().String(), Path: receiver.DefaultPath}
+	return u
 }
 
 // mustServe serves h with httptest (on 127.0.0.1:0) until the test ends,

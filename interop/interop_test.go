@@ -14,7 +14,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -22,6 +21,7 @@ import (
 	"time"
 
 	"github.com/hooklab/hooklab/fixtures"
+	"github.com/hooklab/hooklab/internal/servetest"
 	"github.com/hooklab/hooklab/receiver"
 	"github.com/hooklab/hooklab/sender"
 	"github.com/hooklab/hooklab/signing"
@@ -69,20 +69,7 @@ func startReceiver(tb testing.TB, scheme signing.Scheme, now time.Time) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- receiver.Serve(ctx, ln, rc, receiver.DefaultLimits(), nil) }()
-	tb.Cleanup(func() {
-		cancel()
-		if err := <-served; err != nil {
-			tb.Errorf("receiver.Serve: %v", err)
-		}
-	})
-	return "http://" + ln.Addr().String() + receiver.DefaultPath
+	return servetest.Serve(tb, rc, receiver.DefaultLimits())
 }
 
 // answer is the part of the receiver's JSON answer these tests check.

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/hooklab/hooklab/fixtures"
+	"github.com/hooklab/hooklab/internal/servetest"
 	"github.com/hooklab/hooklab/receiver"
 	"github.com/hooklab/hooklab/sender"
 	"github.com/hooklab/hooklab/signing"
@@ -36,19 +37,7 @@ func mustReceiver(tb testing.TB, maxBody int64) *receiver.Receiver {
 // ends, and returns its webhook URL.
 func startReceiver(tb testing.TB, maxBody int64) string {
 	tb.Helper()
-	ln := mustListen(tb)
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() {
-		served <- receiver.Serve(ctx, ln, mustReceiver(tb, maxBody), receiver.DefaultLimits(), nil)
-	}()
-	tb.Cleanup(func() {
-		cancel()
-		if err := <-served; err != nil {
-			tb.Errorf("receiver.Serve: %v", err)
-		}
-	})
-	return "http://" + ln.Addr().String() + receiver.DefaultPath
+	return servetest.Serve(tb, mustReceiver(tb, maxBody), receiver.DefaultLimits())
 }
 
 // answer is the JSON body of the receiver's answers.
