@@ -3,6 +3,8 @@ package receiver
 import (
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/hooklab/hooklab/internal/term"
 )
 
 // appendAnswer appends the JSON of a to dst, byte for byte what
@@ -48,15 +50,18 @@ func appendAnswer(dst []byte, a *answer) []byte {
 type quoteStyle struct {
 	safe   [utf8.RuneSelf]bool
 	bfName bool
+	// terminalSafe escapes the runes term.UnsafeRune names (DEL is
+	// left out of safe), as terminalSafeJSON does after slog.
+	terminalSafe bool
 }
 
 // encodingJSONStyle is encoding/json's: <, > and & escaped too, \b and \f
 // by name.
 var encodingJSONStyle = quoteStyle{safe: asciiSafe(`"\<>&`), bfName: true}
 
-// slogStyle is slog.JSONHandler's: <, > and & as they are, \b and \f as
-// \u0008 and \u000c.
-var slogStyle = quoteStyle{safe: asciiSafe(`"\`)}
+// logStyle is slog.JSONHandler's (<, > and & as they are, \b and \f as
+// \u0008 and \u000c) made terminal-safe, as JSONHandler writes it.
+var logStyle = quoteStyle{safe: asciiSafe("\"\\\x7f"), terminalSafe: true}
 
 // asciiSafe marks printable ASCII (and DEL) but for the bytes in escaped.
 func asciiSafe(escaped string) (safe [utf8.RuneSelf]bool) {
@@ -113,6 +118,9 @@ func appendQuoted(dst []byte, s string, st *quoteStyle) []byte {
 		case c == '\u2028' || c == '\u2029':
 			dst = append(dst, s[start:i]...)
 			dst = append(dst, '\\', 'u', '2', '0', '2', lowerHex[c&0xF])
+		case st.terminalSafe && c <= 0xFFFF && term.UnsafeRune(c):
+			dst = append(dst, s[start:i]...)
+			dst = appendUEscape(dst, c)
 		default:
 			i += size
 			continue
@@ -122,4 +130,9 @@ func appendQuoted(dst []byte, s string, st *quoteStyle) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// appendUEscape appends \uXXXX for a rune of the Basic Multilingual Plane.
+func appendUEscape(dst []byte, r rune) []byte {
+	return append(dst, '\\', 'u', lowerHex[r>>12&0xF], lowerHex[r>>8&0xF], lowerHex[r>>4&0xF], lowerHex[r&0xF])
 }

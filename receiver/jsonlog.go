@@ -36,25 +36,30 @@ func NewJSONHandler(w io.Writer) *JSONHandler {
 }
 
 // lockedWriter makes the fast path's writes and slog.JSONHandler's one
-// at a time, as slog.JSONHandler's own lock does for its writes, and makes
-// every line safe for a terminal on the way (terminalSafeJSON).
+// at a time, as slog.JSONHandler's own lock does for its writes. What
+// slog.JSONHandler writes (Write) is made safe for a terminal on the way
+// (terminalSafeJSON); the fast path quotes its strings so already
+// (writeSafe).
 type lockedWriter struct {
 	mu sync.Mutex
 	w  io.Writer
 }
 
 func (l *lockedWriter) Write(p []byte) (int, error) {
-	if !isPlainJSON(p) {
-		bp := logBufs.get()
-		safe := terminalSafeJSON(*bp, p)
-		defer logBufs.put(bp, safe)
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		if _, err := l.w.Write(safe); err != nil {
-			return 0, err
-		}
-		return len(p), nil
+	if isPlainJSON(p) {
+		return l.writeSafe(p)
 	}
+	bp := logBufs.get()
+	safe := terminalSafeJSON(*bp, p)
+	defer logBufs.put(bp, safe)
+	if _, err := l.writeSafe(safe); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// writeSafe writes p, which is terminal-safe already.
+func (l *lockedWriter) writeSafe(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
@@ -92,7 +97,7 @@ func terminalSafeJSON(dst, p []byte) []byte {
 			continue
 		}
 		dst = append(dst, p[start:i]...)
-		dst = append(dst, '\\', 'u', lowerHex[r>>12&0xF], lowerHex[r>>8&0xF], lowerHex[r>>4&0xF], lowerHex[r&0xF])
+		dst = appendUEscape(dst, r)
 		i += size
 		start = i
 	}
@@ -119,7 +124,7 @@ func (h *JSONHandler) logAttrs(ctx context.Context, level slog.Level, msg string
 	}
 	bp := logBufs.get()
 	b := appendJSONRecord(*bp, now, level, msg, attrs)
-	h.w.Write(b)
+	h.w.writeSafe(b)
 	logBufs.put(bp, b)
 	return true
 }
@@ -152,16 +157,16 @@ func appendJSONRecord(b []byte, t time.Time, level slog.Level, msg string, attrs
 	b = append(b, `{"time":"`...)
 	b = t.Round(0).AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","level":`...)
-	b = appendSlogString(b, level.String())
+	b = appendLogString(b, level.String())
 	b = append(b, `,"msg":`...)
-	b = appendSlogString(b, msg)
+	b = appendLogString(b, msg)
 	for _, a := range attrs {
 		b = append(b, ',')
-		b = appendSlogString(b, a.Key)
+		b = appendLogString(b, a.Key)
 		b = append(b, ':')
 		switch v := a.Value; v.Kind() {
 		case slog.KindString:
-			b = appendSlogString(b, v.String())
+			b = appendLogString(b, v.String())
 		case slog.KindInt64:
 			b = strconv.AppendInt(b, v.Int64(), 10)
 		case slog.KindUint64:
@@ -193,5 +198,6 @@ func appendJSONFloat(b []byte, f float64) []byte {
 	return b
 }
 
-// appendSlogString appends s quoted as slog.JSONHandler writes strings.
-func appendSlogString(dst []byte, s string) []byte { return appendQuoted(dst, s, &slogStyle) }
+// appendLogString appends s quoted as slog.JSONHandler writes strings,
+// made terminal-safe (logStyle).
+func appendLogString(dst []byte, s string) []byte { return appendQuoted(dst, s, &logStyle) }
