@@ -26,6 +26,14 @@ const (
 	ReasonEventMissing         Reason = "event_missing"
 	ReasonNoSecret             Reason = "no_secret"
 	ReasonOverloaded           Reason = "overloaded"
+	ReasonIgnoredEvent         Reason = "ignored_event"
+	ReasonForwardFailed        Reason = "forward_failed"
+	ReasonForwardTimeout       Reason = "forward_timeout"
+	ReasonForwardBusy          Reason = "forward_busy"
+	ReasonExecStarted          Reason = "exec_started"
+	ReasonExecFailed           Reason = "exec_failed"
+	ReasonExecTimeout          Reason = "exec_timeout"
+	ReasonExecBusy             Reason = "exec_busy"
 )
 
 // ReasonInfo is one row of the reason table: the status that goes with a
@@ -57,6 +65,14 @@ var reasonTable = []ReasonInfo{
 	{ReasonPayloadMissing, http.StatusBadRequest, "the form-encoded body has no payload field"},
 	{ReasonEventMissing, http.StatusBadRequest, "the event type is missing (X-GitHub-Event for GitHub; see the provider)"},
 	{ReasonNoSecret, http.StatusInternalServerError, "the receiver has no secret configured, so nothing can verify"},
+	{ReasonIgnoredEvent, http.StatusOK, "delivery verified; its event is not one listen --events names, so it was not forwarded, run or shown"},
+	{ReasonForwardFailed, http.StatusBadGateway, "delivery verified, but the app (--forward-to) could not be reached or broke off its answer"},
+	{ReasonForwardTimeout, http.StatusGatewayTimeout, "delivery verified, but the app (--forward-to) did not answer within --forward-timeout"},
+	{ReasonForwardBusy, http.StatusServiceUnavailable, "delivery verified, but --forward-concurrency forwards are already in flight; retry after the Retry-After seconds"},
+	{ReasonExecStarted, http.StatusAccepted, "delivery verified; the command (--exec) runs after this answer"},
+	{ReasonExecFailed, http.StatusInternalServerError, "delivery verified, but the command (--exec) failed"},
+	{ReasonExecTimeout, http.StatusGatewayTimeout, "delivery verified, but the command (--exec) did not finish within --exec-timeout and was killed"},
+	{ReasonExecBusy, http.StatusServiceUnavailable, "delivery verified, but the command's queue (--exec-concurrency) is full; retry after the Retry-After seconds"},
 }
 
 var reasonIndex = func() map[Reason]ReasonInfo {

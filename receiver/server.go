@@ -54,6 +54,22 @@ var ErrShutdownTimeout = errors.New("in-flight requests did not finish in time a
 // net/http's own messages go to log as warnings, so that in JSON mode every
 // line stays a JSON object; a nil log discards them.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler, lim Limits, log *slog.Logger) error {
+	return ServeWith(ctx, ln, h, ServeOptions{Limits: lim, Log: log})
+}
+
+// ServeOptions are Serve's arguments, with what only some callers need.
+type ServeOptions struct {
+	Limits Limits
+	Log    *slog.Logger
+	// ConnContext, when set, derives each connection's context, as
+	// http.Server.ConnContext: capture.Listener's connections use it to
+	// hand their requests' wire heads to the handler.
+	ConnContext func(ctx context.Context, c net.Conn) context.Context
+}
+
+// ServeWith is Serve with options.
+func ServeWith(ctx context.Context, ln net.Listener, h http.Handler, o ServeOptions) error {
+	lim, log := o.Limits, o.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -65,6 +81,7 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, lim Limits, log
 		IdleTimeout:       lim.IdleTimeout,
 		MaxHeaderBytes:    lim.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ConnContext:       o.ConnContext,
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
