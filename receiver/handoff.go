@@ -1,7 +1,9 @@
 package receiver
 
 import (
+	"log/slog"
 	"net/http"
+	"path"
 	"time"
 )
 
@@ -114,4 +116,111 @@ type ExecResult struct {
 	// limit (Truncated says one was).
 	Stdout, Stderr []byte
 	Truncated      bool
+}
+
+// hooked reports whether deliveries go through handoff: anything more than
+// verify, answer and log.
+func (rc *Receiver) hooked() bool {
+	return rc.observe != nil || rc.forward != nil || rc.exec != nil || len(rc.events) > 0
+}
+
+// matchEvent reports whether event is one of Config.Events.
+func (rc *Receiver) matchEvent(event string) bool {
+	for _, pattern := range rc.events {
+		if ok, _ := path.Match(pattern, event); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// handoff answers d through the hooks: the event filter, Forward, Exec,
+// then Observe, and logs it. Without hooks, ServeHTTP answers and logs d
+// itself, with nothing allocated.
+func (rc *Receiver) handoff(w http.ResponseWriter, r *http.Request, d *delivery, start time.Time) {
+	if d.verified && len(rc.events) > 0 && !rc.matchEvent(d.event) {
+		d.reason, d.detail = ReasonIgnoredEvent, ""
+	}
+	info := d.reason.Info()
+	hd := &Delivery{
+		Seq: rc.seq.Add(1), Received: start, Request: r, Body: d.buf, BodyRead: d.bodyRead,
+		Status: info.Status, Reason: d.reason, Detail: d.detail, Provider: rc.provider.Name,
+		Event: d.event, Action: d.summary.Action, ID: d.id, Summary: d.summary.Text, Redelivery: d.redelivery,
+		Header: d.header, Duration: rc.now().Sub(start), Answered: info.Status,
+	}
+	// a is the answer hooklab writes, unless a handoff wrote the app's.
+	a, written, settled := *d, false, false
+	settle := func(out Outcome) {
+		settled = true
+		switch {
+		case out.Answered:
+			written, hd.Answered = true, out.Status
+		case out.Reason != "":
+			a.reason, a.detail, a.retryAfter = out.Reason, out.Detail, out.RetryAfter
+			hd.Answered = out.Reason.Info().Status
+		}
+	}
+	accepted := d.reason == ReasonOK
+	if rc.forward != nil && (accepted || (rc.handoffAll && !d.verified && d.bodyRead)) {
+		out := rc.forward.Handoff(w, r, hd)
+		hd.Forward = out.Forward
+		settle(out)
+	}
+	if rc.exec != nil && accepted {
+		out := rc.exec.Handoff(w, r, hd)
+		hd.Exec = out.Exec
+		if !settled {
+			settle(out)
+		}
+	}
+	if !written {
+		rc.answer(w, &a)
+	}
+	var shown string
+	if rc.observe != nil {
+		shown = rc.observe(hd)
+	}
+	rc.record(r, d, start, hd, shown)
+}
+
+// appendHandoffAttrs appends to attrs what the handoffs did and the status
+// answered, when it is not the verdict's.
+func appendHandoffAttrs(attrs []slog.Attr, hd *Delivery) []slog.Attr {
+	if hd.Answered != hd.Status {
+		attrs = append(attrs, slog.Int(KeyAnswered, hd.Answered))
+	}
+	if f := hd.Forward; f != nil {
+		if f.Status != 0 {
+			attrs = append(attrs, slog.Int(KeyAppStatus, f.Status))
+		}
+		if f.Reason != "" {
+			attrs = append(attrs, slog.String(KeyAppReason, string(f.Reason)))
+		}
+		if f.Error != "" {
+			attrs = append(attrs, slog.String(KeyAppError, f.Error))
+		}
+		attrs = append(attrs, slog.Float64(KeyAppDuration, float64(f.Latency.Microseconds())/1000))
+	}
+	if x := hd.Exec; x != nil {
+		switch {
+		case x.Queued:
+			attrs = append(attrs, slog.Bool(KeyExecQueued, true))
+		default:
+			attrs = append(attrs, slog.Int(KeyExecExit, x.ExitCode),
+				slog.Float64(KeyExecDuration, float64(x.Duration.Microseconds())/1000))
+			if x.Reason != "" && x.Reason != ReasonOK {
+				attrs = append(attrs, slog.String(KeyExecReason, string(x.Reason)))
+			}
+			if x.Error != "" {
+				attrs = append(attrs, slog.String(KeyExecError, x.Error))
+			}
+			if len(x.Stdout) > 0 {
+				attrs = append(attrs, slog.String(KeyExecStdout, string(x.Stdout)))
+			}
+			if len(x.Stderr) > 0 {
+				attrs = append(attrs, slog.String(KeyExecStderr, string(x.Stderr)))
+			}
+		}
+	}
+	return attrs
 }

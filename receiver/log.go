@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/hooklab/hooklab/internal/term"
@@ -37,6 +38,24 @@ const (
 	KeyDetail     = "detail"
 	KeyHeader     = "header"
 	KeyBodySHA256 = "body_sha256"
+
+	// With listen's hooks: the delivery's number (its capture record's),
+	// the status answered when it is not the verdict's, what the app
+	// (--forward-to) and the command (--exec) did, and what --show prints.
+	KeySeq          = "seq"
+	KeyAnswered     = "answered"
+	KeyAppStatus    = "app_status"
+	KeyAppReason    = "app_reason"
+	KeyAppError     = "app_error"
+	KeyAppDuration  = "app_ms"
+	KeyExecExit     = "exec_exit"
+	KeyExecReason   = "exec_reason"
+	KeyExecError    = "exec_error"
+	KeyExecDuration = "exec_ms"
+	KeyExecQueued   = "exec_queued"
+	KeyExecStdout   = "exec_stdout"
+	KeyExecStderr   = "exec_stderr"
+	KeyShown        = "shown"
 )
 
 // TextHandler is a slog.Handler for people at a terminal: one line per
@@ -121,6 +140,9 @@ func (h *TextHandler) Handle(_ context.Context, r slog.Record) error {
 		h.plain(&b, r, attrs, order)
 	}
 	b.WriteByte('\n')
+	if r.Message == MsgDelivery || r.Message == MsgRedelivery {
+		h.under(&b, attrs)
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	_, err := h.w.Write(b.Bytes())
@@ -171,6 +193,7 @@ func (h *TextHandler) delivery(b *bytes.Buffer, msg string, attrs map[string]slo
 		used[KeyRedelivery] = true
 		b.WriteString("  " + h.p.Warn.Sprint("(redelivery)"))
 	}
+	h.handoffs(b, attrs, str, used)
 	if id := str(KeyDelivery); id != "" {
 		b.WriteString(h.p.Dim.Sprint("  delivery=" + id))
 	}
@@ -187,6 +210,75 @@ func (h *TextHandler) delivery(b *bytes.Buffer, msg string, attrs map[string]slo
 			continue
 		}
 		b.WriteString(h.p.Dim.Sprint("  " + k + "=" + term.Printable(attrs[k].String())))
+	}
+}
+
+// handoffs writes what the app and the command did: "→ app 500 (12 ms)",
+// "→ app 502 forward_failed: ... (3 ms)", "→ exec exit 0 (40 ms)".
+func (h *TextHandler) handoffs(b *bytes.Buffer, attrs map[string]slog.Value, str func(string) string, used map[string]bool) {
+	answered := int(intAttr(attrs, KeyAnswered))
+	used[KeyAnswered] = true
+	ms := func(key string) string {
+		used[key] = true
+		return strconv.FormatFloat(floatAttr(attrs, key), 'f', 1, 64) + " ms"
+	}
+	failure := func(status int, reason, err string) {
+		if status > 0 {
+			b.WriteString(h.p.Status(status).Sprint(strconv.Itoa(status)) + " ")
+		}
+		b.WriteString(h.p.Status(max(status, 500)).Sprint(reason))
+		if err != "" {
+			b.WriteString(": " + err)
+		}
+	}
+	if _, ok := attrs[KeyAppDuration]; ok {
+		b.WriteString("  → app ")
+		if st := int(intAttr(attrs, KeyAppStatus)); st > 0 {
+			used[KeyAppStatus] = true
+			b.WriteString(h.p.Status(st).Sprint(strconv.Itoa(st)))
+		} else {
+			failure(answered, str(KeyAppReason), str(KeyAppError))
+		}
+		used[KeyAppReason], used[KeyAppError] = true, true
+		b.WriteString(h.p.Dim.Sprint(" (" + ms(KeyAppDuration) + ")"))
+	}
+	switch {
+	case str(KeyExecQueued) == "true":
+		b.WriteString("  → exec " + h.p.Dim.Sprint("queued"))
+	case attrs[KeyExecDuration].Kind() == slog.KindFloat64:
+		b.WriteString("  → exec ")
+		code := intAttr(attrs, KeyExecExit)
+		used[KeyExecExit] = true
+		if reason := str(KeyExecReason); reason != "" {
+			if code >= 0 {
+				b.WriteString("exit " + strconv.FormatInt(code, 10) + " ")
+			}
+			failure(0, reason, str(KeyExecError))
+		} else {
+			b.WriteString(h.p.OK.Sprint("exit " + strconv.FormatInt(code, 10)))
+		}
+		b.WriteString(h.p.Dim.Sprint(" (" + ms(KeyExecDuration) + ")"))
+	}
+	used[KeyExecStdout], used[KeyExecStderr], used[KeyShown], used[KeySeq] = true, true, true, true
+}
+
+// under writes what goes under a delivery's line: the command's output,
+// each line behind "  stdout| ", and what --show prints.
+func (h *TextHandler) under(b *bytes.Buffer, attrs map[string]slog.Value) {
+	for _, stream := range []struct{ key, label string }{{KeyExecStdout, "stdout| "}, {KeyExecStderr, "stderr| "}} {
+		v, ok := attrs[stream.key]
+		if !ok {
+			continue
+		}
+		for line := range strings.Lines(strings.TrimRight(v.String(), "\n")) {
+			b.WriteString("  " + h.p.Dim.Sprint(stream.label) + term.Printable(strings.TrimRight(line, "\r\n")) + "\n")
+		}
+	}
+	if v, ok := attrs[KeyShown]; ok && v.String() != "" {
+		b.WriteString(v.String())
+		if !strings.HasSuffix(v.String(), "\n") {
+			b.WriteByte('\n')
+		}
 	}
 }
 

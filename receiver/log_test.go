@@ -49,6 +49,22 @@ func logSamples(t *testing.T, h slog.Handler) {
 	emit(slog.LevelInfo, MsgHealth, slog.Int(KeyStatus, 200), slog.String(KeyEvent, ""), slog.String(KeyAction, ""),
 		slog.String(KeyDelivery, ""), slog.Int64(KeyBytes, 0), slog.Float64(KeyDuration, 0.05),
 		slog.String(KeyRemote, "127.0.0.1:50002"), slog.String(KeyMethod, "GET"), slog.String(KeyPath, "/healthz"))
+	// Handoffs: the app's answer, a forward that failed, a command and what --show prints.
+	emit(slog.LevelWarn, MsgDelivery, append(common(200, "push", "", "d-4", 7421),
+		slog.String(KeySummary, "refs/heads/main: 1 commit by octocat [octo/hello]"), slog.Uint64(KeySeq, 4),
+		slog.Int(KeyAnswered, 500), slog.Int(KeyAppStatus, 500), slog.Float64(KeyAppDuration, 12.04),
+		slog.String(KeyShown, "  X-GitHub-Event: push\n  {\"zen\": \"hi\"}\n"))...)
+	emit(slog.LevelError, MsgDelivery, append(common(200, "ping", "", "d-5", 2),
+		slog.String(KeySummary, "zen"), slog.Uint64(KeySeq, 5), slog.Int(KeyAnswered, 502),
+		slog.String(KeyAppReason, "forward_failed"), slog.String(KeyAppError, "the app at http://127.0.0.1:3000/hook refused the connection: is it running?"),
+		slog.Float64(KeyAppDuration, 0.3))...)
+	emit(slog.LevelInfo, MsgDelivery, append(common(200, "release", "published", "d-6", 900),
+		slog.String(KeySummary, "v1.0.0"), slog.Uint64(KeySeq, 6), slog.Int(KeyExecExit, 0), slog.Float64(KeyExecDuration, 40.5),
+		slog.String(KeyExecStdout, "deployed v1.0.0\n\x1b[31mred\n"))...)
+	emit(slog.LevelError, MsgDelivery, append(common(200, "push", "", "d-7", 900),
+		slog.String(KeySummary, "x"), slog.Uint64(KeySeq, 7), slog.Int(KeyAnswered, 500), slog.Int(KeyExecExit, 3),
+		slog.String(KeyExecReason, "exec_failed"), slog.String(KeyExecError, "deploy.sh exited with status 3"),
+		slog.Float64(KeyExecDuration, 5), slog.String(KeyExecStderr, "no such branch\n"))...)
 	// A record from another caller that uses the same message but not the same keys.
 	emit(slog.LevelInfo, MsgDelivery, slog.String(KeyStatus, "fine"), slog.String("note", "no numbers here"))
 	emit(slog.LevelWarn, "the secret is short", slog.String("source", "WEBHOOK_SECRET"))

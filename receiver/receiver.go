@@ -12,11 +12,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
+	"path"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/hooklab/hooklab/provider"
@@ -59,6 +62,30 @@ type Config struct {
 	// once (DefaultMaxInflight); past it, new large deliveries get 503 with
 	// Retry-After. Negative means no limit.
 	MaxInflight int64
+
+	// Forward, when set, takes every verified delivery (see Events) to the
+	// user's app, whose answer the sender gets (package forward).
+	Forward Handoff
+	// Exec, when set, runs a program for every verified delivery (see
+	// Events) after Forward (package command).
+	Exec Handoff
+	// HandoffRefused hands refused deliveries to Forward too (listen
+	// --forward-all): those refused after their body was read, and those
+	// with a missing, malformed or stale signature, whose body is then
+	// read anyway. The app's answer goes back to the sender.
+	HandoffRefused bool
+	// Events, when not empty, are the event types (path.Match patterns,
+	// "*" for all) that are forwarded, run and observed as shown; other
+	// verified deliveries are answered 200 ignored_event.
+	Events []string
+	// Observe, when set, sees every delivery (not health checks) once it
+	// was answered, before it is logged. What it returns, when not empty,
+	// is printed under the delivery's log line (listen --show); it must be
+	// terminal-safe. d and its Body are valid only during the call.
+	Observe func(d *Delivery) (shown string)
+	// FirstSeq is the number before the first delivery's Seq: a capture
+	// file appended to goes on from its last record.
+	FirstSeq uint64
 }
 
 // Receiver is the webhook http.Handler. Build it with New. It is safe for
@@ -75,6 +102,12 @@ type Receiver struct {
 	stats        *Stats
 	bodies       bufferPool // body buffers, up to eagerAlloc
 	inflight     *budget
+	forward      Handoff
+	exec         Handoff
+	handoffAll   bool
+	events       []string
+	observe      func(*Delivery) string
+	seq          atomic.Uint64
 	// The provider's request headers, canonical, so that they are looked
 	// up without canonicalizing them on every request.
 	eventKey, deliveryKey, fallbackKey string
@@ -106,6 +139,17 @@ func New(cfg Config) (*Receiver, error) {
 		eventKey:     http.CanonicalHeaderKey(prov.EventHeader),
 		deliveryKey:  http.CanonicalHeaderKey(prov.DeliveryHeader),
 		fallbackKey:  http.CanonicalHeaderKey(prov.DeliveryFallback),
+		forward:      cfg.Forward,
+		exec:         cfg.Exec,
+		handoffAll:   cfg.HandoffRefused && cfg.Forward != nil,
+		events:       cfg.Events,
+		observe:      cfg.Observe,
+	}
+	rc.seq.Store(cfg.FirstSeq)
+	for _, pattern := range cfg.Events {
+		if _, err := path.Match(pattern, ""); err != nil {
+			return nil, fmt.Errorf("receiver: event pattern %q: %w", pattern, err)
+		}
 	}
 	if rc.path == "" {
 		rc.path = DefaultPath
@@ -150,6 +194,9 @@ type delivery struct {
 	buf        []byte  // the body's buffer, for the pool
 	bufHolder  *[]byte // what buf goes back to the pool in
 	reserved   int64   // bytes of the in-flight budget held
+	bodyRead   bool    // the whole body was read
+	verified   bool    // the signature and the payload held
+	retryAfter string  // a Retry-After header for a handoff's busy answer
 }
 
 // ServeHTTP runs the pipeline. The order matters: everything that can be
@@ -163,8 +210,12 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		d = rc.process(w, r, &dv)
 	}
-	rc.answer(w, d)
-	rc.record(r, d, start)
+	if d.health || !rc.hooked() {
+		rc.answer(w, d)
+		rc.record(r, d, start, nil, "")
+	} else {
+		rc.handoff(w, r, d, start)
+	}
 	// Every string kept from the body (summary, event, id) was copied out
 	// of it by the JSON decoder, and the answer and the record are written.
 	rc.bodies.put(d.bufHolder, d.buf)
@@ -237,11 +288,16 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request, d *delivery)
 			" is over the limit of "+strconv.FormatInt(rc.maxBody, 10)+" bytes (--max-body); the body was not read")
 	}
 
-	// 4. Signature header, before the body.
+	// 4. Signature header, before the body; with --forward-all a bad one
+	// is noted, and the body read anyway for the app.
 	v, err := rc.scheme.Begin(r.Header, rc.now())
+	var early error
 	if err != nil {
 		d.header = rc.faultyHeader(err)
-		return refuse(signatureReason(err), signatureDetail(err))
+		if !rc.handoffAll {
+			return refuse(signatureReason(err), signatureDetail(err))
+		}
+		early, v = err, nil
 	}
 	defer signing.Release(v) // nothing below keeps v
 
@@ -261,7 +317,7 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request, d *delivery)
 	// signs the JSON inside the form, hashed once the form is decoded.
 	formSigned := rc.provider.FormSignsPayload && isForm(headerValue(r.Header, "Content-Type"))
 	hashWhileReading := io.Writer(v)
-	if formSigned {
+	if formSigned || v == nil {
 		hashWhileReading = io.Discard
 	}
 	d.bufHolder = rc.bodies.get()
@@ -278,6 +334,10 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request, d *delivery)
 	case err != nil:
 		return fail(ReasonBodyIncomplete, "the body ended after "+strconv.Itoa(len(body))+" of "+
 			strconv.FormatInt(r.ContentLength, 10)+" declared bytes; the client stopped early or declared the wrong length")
+	}
+	d.bodyRead = true
+	if early != nil {
+		return fail(signatureReason(early), signatureDetail(early))
 	}
 
 	if formSigned {
@@ -303,7 +363,7 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request, d *delivery)
 	if reason == ReasonPayloadMissing && rc.provider.SlashCommands {
 		// A Slack slash command is a form of its own fields, with no payload.
 		if sum, ok := summarizeSlashCommand(body); ok {
-			d.event, d.summary, d.reason = "slash_command", sum, ReasonOK
+			d.event, d.summary, d.reason, d.verified = "slash_command", sum, ReasonOK, true
 			return d
 		}
 	}
@@ -332,6 +392,7 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request, d *delivery)
 		d.redelivery = rc.recent.add(d.id)
 	}
 	d.reason = ReasonOK
+	d.verified = true
 	return d
 }
 
@@ -463,7 +524,7 @@ func (rc *Receiver) answer(w http.ResponseWriter, d *delivery) {
 	if d.detail != "" {
 		a.Message = d.detail
 	}
-	if d.reason == ReasonOK && d.event != "" {
+	if d.verified && d.event != "" {
 		a.Event, a.Action, a.Summary, a.Delivery, a.Redelivery = d.event, d.summary.Action, d.summary.Text, d.id, d.redelivery
 		a.Challenge = d.summary.challenge
 	}
@@ -475,6 +536,9 @@ func (rc *Receiver) answer(w http.ResponseWriter, d *delivery) {
 	h["Content-Type"] = headerJSON
 	h["X-Content-Type-Options"] = headerNosniff
 	h["Cache-Control"] = headerNoStore
+	if d.retryAfter != "" {
+		h.Set("Retry-After", d.retryAfter)
+	}
 	w.WriteHeader(info.Status)
 	w.Write(b)
 	answerBufs.put(bp, b)
@@ -508,14 +572,20 @@ type answer struct {
 	Challenge string `json:"challenge,omitempty"`
 }
 
-// record logs d and counts it.
-func (rc *Receiver) record(r *http.Request, d *delivery, start time.Time) {
+// record logs d and counts it. hd, when not nil, is what the hooks saw
+// (its handoffs' results and the status finally answered); shown is
+// printed under the log line.
+func (rc *Receiver) record(r *http.Request, d *delivery, start time.Time, hd *Delivery, shown string) {
 	info := d.reason.Info()
+	answered := info.Status
+	if hd != nil {
+		answered = hd.Answered
+	}
 	if !d.health {
-		rc.stats.add(info.Status, d.event, d.reason == ReasonOK)
+		rc.stats.add(answered, d.event, d.verified)
 	}
 	elapsed := rc.now().Sub(start)
-	var attrsArray [16]slog.Attr // room for every attribute, on the stack
+	var attrsArray [32]slog.Attr // room for every attribute, on the stack
 	attrs := append(attrsArray[:0],
 		slog.Int(KeyStatus, info.Status),
 		slog.String(KeyProvider, rc.provider.Name),
@@ -533,14 +603,17 @@ func (rc *Receiver) record(r *http.Request, d *delivery, start time.Time) {
 	if d.health {
 		msg = MsgHealth
 	}
-	if d.reason == ReasonOK {
+	if d.reason == ReasonOK || d.reason == ReasonIgnoredEvent {
 		attrs = append(attrs, slog.String(KeySummary, d.summary.Text))
 		if d.redelivery {
 			attrs = append(attrs, slog.Bool(KeyRedelivery, true))
 			msg = MsgRedelivery
 		}
-	} else {
-		level = slog.LevelWarn
+	}
+	if d.reason != ReasonOK {
+		if !d.verified {
+			level = slog.LevelWarn
+		}
 		if info.Status >= 500 {
 			level = slog.LevelError
 		}
@@ -555,6 +628,16 @@ func (rc *Receiver) record(r *http.Request, d *delivery, start time.Time) {
 		if d.bodySHA256 != "" {
 			attrs = append(attrs, slog.String(KeyBodySHA256, d.bodySHA256))
 		}
+	}
+	if hd != nil {
+		attrs = append(attrs, slog.Uint64(KeySeq, hd.Seq))
+		attrs = appendHandoffAttrs(attrs, hd)
+		if hd.Answered >= 500 && level < slog.LevelWarn {
+			level = slog.LevelWarn
+		}
+	}
+	if shown != "" {
+		attrs = append(attrs, slog.String(KeyShown, shown))
 	}
 	if h, ok := rc.log.Handler().(*JSONHandler); ok && h.logAttrs(r.Context(), level, msg, attrs) {
 		return
