@@ -1,0 +1,196 @@
+package capture
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func allBytes() []byte {
+	b := make([]byte, 0, 512)
+	for i := range 256 {
+		b = append(b, byte(i))
+	}
+	for i := range 256 {
+		b = append(b, byte(255-i))
+	}
+	return b
+}
+
+func TestReadRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "capture.ndjson")
+	want := []*Record{
+		{
+			Version: FormatVersion, Seq: 1, Time: testTime, Remote: "127.0.0.1:5000",
+			Method: "POST", Target: "/hook?a=1&b=%2F", Proto: "HTTP/1.1",
+			Headers: []Header{
+				{"Host", "example.test"}, {"x-hub-signature-256", "sha256=ab"},
+				{"X-Dup", "one"}, {"x-dup", "two"}, {"X-Dup", "three"}, {"X-Empty", ""},
+			},
+			HeadersOrder: OrderWire,
+			Body:         allBytes(),
+			BodySHA256:   "x",
+			BodyComplete: true,
+			Verdict:      Verdict{Status: 200, Reason: "ok", Provider: "github", DurationMS: 1.5},
+			Forward: &Forward{URL: "http://127.0.0.1:3000/", Status: 500, LatencyMS: 12.25,
+				Headers: []Header{{"Content-Type", "text/plain"}}, Body: []byte("app\x00\xff")},
+			Exec:     &Exec{Program: "./deploy", ExitCode: 1, Stdout: []byte("out\n"), Stderr: []byte{0xfe}},
+			Answered: 500,
+		},
+		{Version: FormatVersion, Seq: 2, Time: testTime, Method: "POST", Target: "/", Body: []byte{}, Headers: []Header{}},
+	}
+	w := mustOpenWriter(t, path, WriterOptions{})
+	for _, r := range want {
+		w.Write(r)
+	}
+	mustClose(t, w)
+	got := mustReadFile(t, path)
+	if len(got) != len(want) {
+		t.Fatalf("%d records, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if !got[i].Time.Equal(want[i].Time) {
+			t.Errorf("record %d Time = %v", i, got[i].Time)
+		}
+		got[i].Time = want[i].Time
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Errorf("record %d:\n got %+v\nwant %+v", i, got[i], want[i])
+		}
+	}
+}
+
+func TestReaderTornAndCorrupt(t *testing.T) {
+	l1 := string(mustLine(t, newRecord(1, "a")))
+	l2 := string(mustLine(t, newRecord(2, "b")))
+	tests := []struct {
+		name     string
+		input    string
+		wantSeqs string
+		warn     string // in the one warning; "" for none
+		err      string // in the error; "" for none
+		corrupt  *CorruptionError
+		version  bool
+	}{
+		{name: "empty", input: "", wantSeqs: "[]"},
+		{name: "good", input: l1 + l2, wantSeqs: "[1 2]"},
+		{name: "blank lines", input: "\n" + l1 + "\r\n  \n" + l2 + "\n", wantSeqs: "[1 2]"},
+		{name: "torn tail", input: l1 + l2[:20], wantSeqs: "[1]", warn: fmt.Sprintf("line 2 at byte offset %d", len(l1))},
+		{name: "complete last line without newline", input: l1 + strings.TrimSuffix(l2, "\n"), wantSeqs: "[1]", warn: "no final newline"},
+		{name: "bad last line", input: l1 + "{garbage\n\n", wantSeqs: "[1]", warn: "does not parse"},
+		{
+			name: "corruption in the middle", input: l1 + "{garbage\n" + l2, wantSeqs: "[1]",
+			err:     fmt.Sprintf("line 2 (byte offset %d)", len(l1)),
+			corrupt: &CorruptionError{Line: 2, Offset: int64(len(l1))},
+		},
+		{
+			name: "corruption before a torn tail", input: l1 + "\x00\x00\n" + l2[:10], wantSeqs: "[1]",
+			corrupt: &CorruptionError{Line: 2, Offset: int64(len(l1))},
+		},
+		{name: "later version", input: l1 + `{"v":2,"seq":2}` + "\n" + l2, wantSeqs: "[1]", err: "line 2", version: true},
+		{name: "later version, changed field", input: `{"v":3,"seq":"x"}` + "\n", wantSeqs: "[]", version: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := NewReader(strings.NewReader(tt.input))
+			var got []*Record
+			var err error
+			for {
+				var rec *Record
+				rec, err = r.Next()
+				if err != nil {
+					break
+				}
+				got = append(got, rec)
+			}
+			if s := fmt.Sprint(seqs(got)); s != tt.wantSeqs {
+				t.Errorf("seqs = %s, want %s", s, tt.wantSeqs)
+			}
+			wantEOF := tt.err == "" && tt.corrupt == nil && !tt.version
+			if wantEOF != errors.Is(err, io.EOF) {
+				t.Fatalf("err = %v", err)
+			}
+			if tt.err != "" && !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("error %q does not say %q", err, tt.err)
+			}
+			if tt.version && !errors.Is(err, ErrVersion) {
+				t.Errorf("error %v is not ErrVersion", err)
+			}
+			if tt.corrupt != nil {
+				var ce *CorruptionError
+				if !errors.As(err, &ce) {
+					t.Fatalf("error %v is not a *CorruptionError", err)
+				}
+				if ce.Line != tt.corrupt.Line || ce.Offset != tt.corrupt.Offset || ce.Err == nil {
+					t.Errorf("CorruptionError = %+v, want line %d offset %d", ce, tt.corrupt.Line, tt.corrupt.Offset)
+				}
+			}
+			if _, again := r.Next(); again == nil || again.Error() != err.Error() {
+				t.Errorf("Next after the end = %v, want %v again", again, err)
+			}
+			warns := r.Warnings()
+			if tt.warn == "" {
+				if len(warns) != 0 {
+					t.Errorf("warnings = %q, want none", warns)
+				}
+			} else if len(warns) != 1 || !strings.Contains(warns[0], tt.warn) || !strings.Contains(warns[0], "crash mid-write") {
+				t.Errorf("warnings = %q, want one saying %q and the likely cause", warns, tt.warn)
+			}
+		})
+	}
+}
+
+func TestReadFileNamesTheFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "capture.ndjson")
+	mustWriteFile(t, path, append(append(mustLine(t, newRecord(1, "")), "oops\n"...), mustLine(t, newRecord(2, ""))...))
+	recs, _, err := ReadFile(path)
+	var ce *CorruptionError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), path) {
+		t.Fatalf("ReadFile error = %v, want a CorruptionError naming %s", err, path)
+	}
+	if len(recs) != 1 {
+		t.Errorf("%d records before the corruption, want 1", len(recs))
+	}
+	if _, _, err := ReadFile(filepath.Join(t.TempDir(), "missing")); err == nil {
+		t.Error("ReadFile of a missing file succeeded")
+	}
+}
+
+func TestReaderLargeRecord(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 30 MiB record takes seconds under -race")
+	}
+	body := bytes.Repeat(allBytes(), (30<<20)/512) // 30 MiB, 40 in base64
+	var buf bytes.Buffer
+	buf.Write(mustLine(t, newRecord(1, "small")))
+	buf.Write(mustLine(t, &Record{Seq: 2, Body: body}))
+	buf.Write(mustLine(t, newRecord(3, "small")))
+	r := NewReader(&buf)
+	for want := uint64(1); want <= 3; want++ {
+		rec, err := r.Next()
+		if err != nil {
+			t.Fatalf("record %d: %v", want, err)
+		}
+		if rec.Seq != want {
+			t.Fatalf("seq %d, want %d", rec.Seq, want)
+		}
+		if want == 2 && !bytes.Equal(rec.Body, body) {
+			t.Fatalf("the 30 MiB body did not round-trip (%d bytes)", len(rec.Body))
+		}
+	}
+	if _, err := r.Next(); !errors.Is(err, io.EOF) {
+		t.Fatalf("Next at the end = %v", err)
+	}
+}
+
+func TestReaderLineLimit(t *testing.T) {
+	r := NewReader(strings.NewReader(strings.Repeat("x", 100) + "\n"))
+	r.maxLine = 50
+	if _, err := r.Next(); err == nil || !strings.Contains(err.Error(), "longer than 50 bytes") {
+		t.Fatalf("Next = %v, want a line-too-long error", err)
+	}
+}
