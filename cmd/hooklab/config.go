@@ -29,6 +29,7 @@ const (
 	envProvider       = "HOOKLAB_PROVIDER"
 	envAddr           = "HOOKLAB_ADDR"
 	envPath           = "HOOKLAB_PATH"
+	envForwardSecret  = "HOOKLAB_FORWARD_SECRET"
 	envNoColor        = "NO_COLOR"
 )
 

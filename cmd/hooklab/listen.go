@@ -13,11 +13,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/hooklab/hooklab/capture"
 	"github.com/hooklab/hooklab/internal/term"
 	"github.com/hooklab/hooklab/receiver"
 	"github.com/hooklab/hooklab/signing"
@@ -40,22 +42,26 @@ type listenOptions struct {
 	Tolerance        time.Duration
 	LogFormat        string
 	Color            string
+	Hub              hubOptions // --record, --show, --forward-to, --exec, --events: see hub.go
 }
 
 func listenCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 	return &cli.Command{
-		Name:      "listen",
-		Usage:     "receive webhooks and verify their signatures",
-		UsageText: "hooklab listen [--addr 127.0.0.1:8080] [--path /webhook] [--secret S | --secret-file F] [options]",
+		Name:  "listen",
+		Usage: "receive webhooks and verify their signatures",
+		UsageText: "hooklab listen [--addr 127.0.0.1:8080] [--path /webhook] [--secret S | --secret-file F] [options]\n" +
+			"hooklab listen --forward-to URL [--record FILE] [--show all] [--exec PROGRAM [-- ARGS...]] [options]",
 		Description: "Receives webhooks, verifies their signatures in constant time (GitHub's X-Hub-Signature-256 by\n" +
 			"default; --provider for Stripe, Standard Webhooks, Slack, Shopify, GitLab, Gitea), and answers\n" +
 			"with an exact status and a machine-readable reason (" + answeredStatuses() + ").\n" +
 			"With no secret configured it generates one and shows it once.\n\n" +
 			"Examples:\n" +
 			"   hooklab listen                                   # generated secret, 127.0.0.1:8080/webhook\n" +
-			"   WEBHOOK_SECRET=... hooklab listen --addr 127.0.0.1:0 --log-format json | jq .",
+			"   WEBHOOK_SECRET=... hooklab listen --addr 127.0.0.1:0 --log-format json | jq .\n" +
+			"   hooklab listen --forward-to http://127.0.0.1:3000/webhook --record captures.ndjson --show all\n" +
+			"   hooklab listen --events push --exec ./deploy.sh -- --env staging",
 		OnUsageError: onUsageError,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "addr", Value: defaultAddr, Usage: "`HOST:PORT` to listen on; port 0 takes a free one [$" + envAddr + "]"},
 			&cli.StringFlag{Name: "path", Value: receiver.DefaultPath, Usage: "`PATH` that deliveries are posted to [$" + envPath + "]"},
 			providerFlag(),
@@ -68,11 +74,8 @@ func listenCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 			&cli.BoolFlag{Name: "allow-chunked", Usage: "accept chunked bodies, sent without Content-Length (still capped by --max-body)"},
 			&cli.StringFlag{Name: "log-format", Value: logText, Usage: "`FORMAT` of the log: text (one coloured line per delivery) or json (one object per line)"},
 			colorFlag(),
-		},
+		}, hubFlags()...),
 		Action: func(c *cli.Context) error {
-			if c.Args().Present() {
-				return usageErrorf("listen takes no arguments, got %q", c.Args().First())
-			}
 			return runListen(c.Context, sys, listenOptions{
 				Addr: c.String("addr"), AddrSet: c.IsSet("addr"),
 				Path: c.String("path"), PathSet: c.IsSet("path"),
@@ -80,6 +83,7 @@ func listenCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 				MaxBody:       c.String("max-body"), MaxInflight: c.String("max-inflight"),
 				AllowChunked: c.Bool("allow-chunked"), Tolerance: c.Duration("tolerance"),
 				LogFormat: c.String("log-format"), Color: c.String("color"),
+				Hub: hubOptionsFrom(c),
 			})
 		},
 	}
@@ -111,10 +115,15 @@ type listenConfig struct {
 	allowChunked bool
 	json         bool
 	color        bool
+	hub          hubConfig
 }
 
 func resolveListen(sys system, o listenOptions) (listenConfig, error) {
 	cfg := listenConfig{allowChunked: o.AllowChunked}
+	var err error
+	if cfg.hub, err = resolveHub(o.Hub); err != nil {
+		return cfg, err
+	}
 	switch o.LogFormat {
 	case logText:
 	case logJSON:
@@ -122,7 +131,6 @@ func resolveListen(sys system, o listenOptions) (listenConfig, error) {
 	default:
 		return cfg, usageErrorf("--log-format must be text or json, not %q", o.LogFormat)
 	}
-	var err error
 	if cfg.color, err = resolveColor(sys, o.Color, cfg.json); err != nil {
 		return cfg, err
 	}
@@ -157,6 +165,9 @@ func resolveListen(sys system, o listenOptions) (listenConfig, error) {
 	}
 	if cfg.provider, err = o.provider(env); err != nil {
 		return cfg, err
+	}
+	if v, _ := env.lookup(envForwardSecret); v != "" && cfg.hub.o.ForwardSecret == "" && cfg.hub.forwardTo != nil {
+		cfg.hub.o.ForwardSecret = v
 	}
 	if o.Tolerance < 0 {
 		return cfg, usageErrorf("--tolerance must not be negative, got %s", o.Tolerance)
@@ -201,17 +212,34 @@ func runListen(ctx context.Context, sys system, o listenOptions) error {
 	if err != nil {
 		return fail(err)
 	}
+	hb, err := openHub(sys, cfg.hub, scheme, log)
+	if err != nil {
+		return fail(err)
+	}
+	// Queued commands may finish for as long as deliveries in flight may.
+	closeHub := sync.OnceValue(func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), receiver.DefaultLimits().ShutdownTimeout)
+		defer cancel()
+		return hb.close(ctx)
+	})
+	defer closeHub()
+	fwd, exec, observe, firstSeq := hb.config(sys.stdout)
 	rc, err := receiver.New(receiver.Config{
 		Scheme: scheme, Path: cfg.path, MaxBody: cfg.maxBody, MaxInflight: cfg.maxInflight, AllowChunked: cfg.allowChunked,
 		Logger: log, Now: sys.now,
+		Forward: fwd, Exec: exec, HandoffRefused: cfg.hub.forwardAll, Events: cfg.hub.events,
+		Observe: observe, FirstSeq: firstSeq,
 	})
 	if err != nil {
 		return fail(err)
 	}
-	ln, err := net.Listen("tcp", cfg.addr)
+	raw, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return fail(listenError(cfg.addr, err))
 	}
+	// Request heads are kept as they came over the wire, in order and
+	// spelling, for the capture and --show.
+	ln := capture.NewListener(raw, maxWireHead)
 	b := banner{url: "http://" + reachableAddr(ln.Addr()), cfg: cfg, bound: ln.Addr().String()}
 	b.print(sys.stdout, log)
 
@@ -238,8 +266,15 @@ func runListen(ctx context.Context, sys system, o listenOptions) error {
 	case err != nil:
 		return fail(fmt.Errorf("serving stopped: %w", err))
 	}
+	if herr := closeHub(); herr != nil {
+		log.Warn(herr.Error())
+		if result == nil {
+			result = reportedError{herr}
+		}
+	}
 	logOut.Close()
 	printSummary(sys.stdout, log, cfg, rc.Stats())
+	hb.printSummary(sys.stdout, log, cfg.json)
 	return result
 }
 
@@ -257,7 +292,9 @@ func serve(ctx context.Context, force <-chan struct{}, ln net.Listener, h http.H
 	serveCtx, stopServing := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopServing()
 	served := make(chan error, 1)
-	go func() { served <- receiver.Serve(serveCtx, ln, h, lim, log) }()
+	go func() {
+		served <- receiver.ServeWith(serveCtx, ln, h, receiver.ServeOptions{Limits: lim, Log: log, ConnContext: capture.ConnContext})
+	}()
 	select {
 	case err := <-served:
 		return err
@@ -361,6 +398,9 @@ func (b banner) print(w io.Writer, log *slog.Logger) {
 		if cfg.secret.previousFrom != "" {
 			attrs = append(attrs, "previous_secret_source", cfg.secret.previousFrom)
 		}
+		for _, l := range cfg.hub.bannerLines() {
+			attrs = append(attrs, l.key, l.value)
+		}
 		log.Info("listening", attrs...)
 		for _, w := range warnings {
 			log.Warn(w)
@@ -384,6 +424,9 @@ func (b banner) print(w io.Writer, log *slog.Logger) {
 		limits = "max body " + term.HumanBytes(cfg.maxBody) + ", chunked bodies allowed"
 	}
 	fmt.Fprintf(w, "  limits  %s\n", limits)
+	for _, l := range cfg.hub.bannerLines() {
+		fmt.Fprintf(w, "  %-7s %s\n", l.label, l.text)
+	}
 	if cfg.secret.generated {
 		fmt.Fprintf(w, "  try     %s\n", dim.Sprint("(in another terminal, after the export line above)"))
 	} else {

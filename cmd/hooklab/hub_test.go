@@ -1,0 +1,299 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hooklab/hooklab/capture"
+	"github.com/hooklab/hooklab/signing"
+)
+
+// appDelivery is what the test app got.
+type appDelivery struct {
+	event    string
+	body     []byte
+	verified error // the app's own verifier's verdict
+	header   http.Header
+}
+
+// verifyingApp is the user's app: it verifies GitHub signatures with secret
+// (as octokit or go-github would), sends what it got on a channel, and
+// answers 500 to push and 200 to anything else, with a body of its own.
+func verifyingApp(tb testing.TB, secret string) (*httptest.Server, <-chan appDelivery) {
+	tb.Helper()
+	scheme, err := signing.NewGitHub(secret)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	got := make(chan appDelivery, 100)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		got <- appDelivery{event: r.Header.Get("X-GitHub-Event"), body: body, header: r.Header.Clone(),
+			verified: signing.Verify(scheme, r.Header, body, time.Now())}
+		w.Header().Set("X-App", "mine")
+		if r.Header.Get("X-GitHub-Event") == "push" {
+			w.WriteHeader(http.StatusInternalServerError)
+			io.WriteString(w, `{"app":"push failed"}`)
+			return
+		}
+		io.WriteString(w, `{"app":"thanks"}`)
+	}))
+	tb.Cleanup(app.Close)
+	return app, got
+}
+
+// rawDelivery is a GitHub delivery written by hand, with headers spelled
+// and ordered as no Go client would: what the capture must keep.
+func rawDelivery(host, event, secret string, body []byte) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "POST /webhook?src=test HTTP/1.1\r\nhost: %s\r\nx-github-event: %s\r\nX-GitHub-Delivery: d-%s\r\n", host, event, event)
+	fmt.Fprintf(&b, "X-Dup: one\r\nx-dup: two\r\ncontent-type: application/json\r\nX-HUB-SIGNATURE-256: %s\r\n", signGitHub(secret, body))
+	fmt.Fprintf(&b, "Content-Length: %d\r\n\r\n", len(body))
+	b.Write(body)
+	return b.Bytes()
+}
+
+// sendRaw writes raw on a new connection and returns the answer.
+func sendRaw(tb testing.TB, addr string, raw []byte) (*http.Response, string) {
+	tb.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(failsafe))
+	if _, err := conn.Write(raw); err != nil {
+		tb.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+// headerLines returns the header lines of a raw request, as written.
+func headerLines(raw []byte) []string {
+	head, _, _ := bytes.Cut(raw, []byte("\r\n\r\n"))
+	return strings.Split(string(head), "\r\n")[1:]
+}
+
+// The workflow of the README, in one listen: every delivery verified,
+// forwarded byte for byte to an app whose own verifier accepts it, the
+// app's answer back to the sender and in the log, a command run per event,
+// everything in a capture file with its headers as they came, and the
+// events not asked for ignored.
+func TestListenHubEndToEnd(t *testing.T) {
+	const secret = "hub-test-secret-0123456789abcdef0123"
+	app, appGot := verifyingApp(t, secret)
+	dir := t.TempDir()
+	capFile := filepath.Join(dir, "captures.ndjson")
+	ran := filepath.Join(dir, "ran")
+	script := mustWriteFile(t, dir, "on-delivery.sh", "#!/bin/sh\ncat > \""+ran+"-$HOOKLAB_RECORD_SEQ-$HOOKLAB_EVENT\"\necho ran for $HOOKLAB_EVENT\n")
+	if err := os.Chmod(script, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	p := startListen(t, world{env: map[string]string{envSecret: secret}, dir: dir},
+		"listen", "--addr", "127.0.0.1:0", "--log-format", "json", "--forward-to", app.URL+"/hooks/github?x=1",
+		"--record", capFile, "--events", "ping,push", "--exec", script, "--show", "all")
+	host := strings.TrimPrefix(p.baseURL, "http://")
+
+	body := func(s string) []byte { return []byte(`{"zen":"` + s + `","hook_id":1,"bytes":"\u00e9\/"}` + "\n") }
+	type step struct {
+		event      string
+		body       []byte
+		secret     string
+		wantStatus int
+		wantBody   string // a part of the answer
+		forwarded  bool
+	}
+	steps := []step{
+		{event: "ping", body: body("ping"), secret: secret, wantStatus: 200, wantBody: `{"app":"thanks"}`, forwarded: true},
+		{event: "push", body: body("push"), secret: secret, wantStatus: 500, wantBody: `{"app":"push failed"}`, forwarded: true},
+		{event: "push", body: body("forged"), secret: "not-the-secret-0123456789abcdef", wantStatus: 401, wantBody: `"signature_mismatch"`},
+		{event: "release", body: body("release"), secret: secret, wantStatus: 200, wantBody: `"ignored_event"`},
+	}
+	raws := make([][]byte, len(steps))
+	for i, s := range steps {
+		raws[i] = rawDelivery(host, s.event, s.secret, s.body)
+		resp, answer := sendRaw(t, host, raws[i])
+		if resp.StatusCode != s.wantStatus || !strings.Contains(answer, s.wantBody) {
+			t.Fatalf("%s: answered %d %s, want %d with %s", s.event, resp.StatusCode, answer, s.wantStatus, s.wantBody)
+		}
+		if s.forwarded {
+			if resp.Header.Get("X-App") != "mine" {
+				t.Errorf("%s: the app's header did not come back: %v", s.event, resp.Header)
+			}
+			select {
+			case got := <-appGot:
+				if got.verified != nil || !bytes.Equal(got.body, s.body) {
+					t.Errorf("%s: the app's verifier said %v; body %q, want %q", s.event, got.verified, got.body, s.body)
+				}
+				if got.header.Values("X-Dup")[0] != "one" || len(got.header.Values("X-Dup")) != 2 || got.header.Get("X-Forwarded-Host") != host {
+					t.Errorf("%s: the app got headers %v", s.event, got.header)
+				}
+			case <-time.After(failsafe):
+				t.Fatalf("%s: the app got nothing", s.event)
+			}
+		}
+	}
+	select {
+	case got := <-appGot:
+		t.Fatalf("the app got a delivery it should not have: %s %q", got.event, got.body)
+	default:
+	}
+	if code := p.stop(t); code != exitOK {
+		t.Fatalf("listen exited %d\n%s", code, p.stdout)
+	}
+
+	// The log: both verdicts on the forwarded lines, the command's output,
+	// the delivery shown in full.
+	all := mustJSONRecords(t, p.stdout.String())
+	records := recordsWith(all, "delivery")
+	if len(records) != len(steps) {
+		t.Fatalf("%d delivery records, want %d:\n%s", len(records), len(steps), p.stdout)
+	}
+	if r := records[1]; r["status"] != 200.0 || r["app_status"] != 500.0 || r["answered"] != 500.0 || r["exec_queued"] != true {
+		t.Errorf("the push record: %v", r)
+	}
+	// With a forward, the app answers and the command runs after: its
+	// result is a record of its own.
+	execs := recordsWith(all, "exec")
+	if len(execs) != 2 {
+		t.Fatalf("%d exec records, want 2:\n%s", len(execs), p.stdout)
+	}
+	for _, r := range execs {
+		if r["exit_code"] != 0.0 || !strings.HasPrefix(r["stdout"].(string), "ran for ") {
+			t.Errorf("exec record %v", r)
+		}
+	}
+	if shown, _ := records[0]["shown"].(string); !strings.Contains(shown, "x-github-event: ping") || !strings.Contains(shown, `"zen": "ping"`) {
+		t.Errorf("--show all showed %q", shown)
+	}
+
+	// The command ran for the forwarded events only, with the exact body.
+	for seq, s := range map[int]step{1: steps[0], 2: steps[1]} {
+		got, err := os.ReadFile(ran + "-" + strconv.Itoa(seq) + "-" + s.event)
+		if err != nil || !bytes.Equal(got, s.body) {
+			t.Errorf("the command for seq %d got %q, %v; want %q", seq, got, err, s.body)
+		}
+	}
+	if m, _ := filepath.Glob(ran + "-*"); len(m) != 2 {
+		t.Errorf("the command ran %d times (%v), want 2", len(m), m)
+	}
+
+	// The capture: every delivery, refused ones too, byte-exact, its
+	// headers as they came over the wire.
+	recs, warnings, err := capture.ReadFile(capFile)
+	if err != nil || len(warnings) > 0 {
+		t.Fatalf("reading the capture: %v %v", err, warnings)
+	}
+	if len(recs) != len(steps) {
+		t.Fatalf("the capture holds %d records, want %d", len(recs), len(steps))
+	}
+	for i, rec := range recs {
+		if rec.Seq != uint64(i+1) || !bytes.Equal(rec.Body, steps[i].body) || rec.Target != "/webhook?src=test" || rec.HeadersOrder != capture.OrderWire {
+			t.Errorf("record %d: seq %d target %q order %q body %q", i, rec.Seq, rec.Target, rec.HeadersOrder, rec.Body)
+		}
+		var lines []string
+		for _, h := range rec.Headers {
+			lines = append(lines, h.Name()+": "+h.Value())
+		}
+		if want := headerLines(raws[i]); strings.Join(lines, "\n") != strings.Join(want, "\n") {
+			t.Errorf("record %d headers:\n%s\nwant, as sent:\n%s", i, strings.Join(lines, "\n"), strings.Join(want, "\n"))
+		}
+	}
+	if recs[1].Forward == nil || recs[1].Forward.Status != 500 || string(recs[1].Forward.Body) != `{"app":"push failed"}` || recs[1].Answered != 500 {
+		t.Errorf("the push record's forward: %+v, answered %d", recs[1].Forward, recs[1].Answered)
+	}
+	if recs[2].Verdict.Reason != "signature_mismatch" || recs[2].Forward != nil {
+		t.Errorf("the forged record: %+v forwarded %v", recs[2].Verdict, recs[2].Forward)
+	}
+}
+
+// A forward to an app that is down, or too slow, answers the sender 502 or
+// 504 in hooklab's JSON, at once or at --forward-timeout: never a hang.
+func TestListenForwardFailures(t *testing.T) {
+	const secret = "hub-test-secret-0123456789abcdef0123"
+	down, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	downURL := "http://" + down.Addr().String() + "/hook"
+	down.Close()
+	release := make(chan struct{})
+	var once sync.Once
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { once.Do(func() { close(release) }); slow.Close() })
+
+	tests := []struct {
+		name       string
+		target     string
+		wantStatus int
+		wantReason string
+	}{
+		{name: "unreachable", target: downURL, wantStatus: 502, wantReason: "forward_failed"},
+		{name: "no answer in time", target: slow.URL, wantStatus: 504, wantReason: "forward_timeout"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := startListen(t, world{env: map[string]string{envSecret: secret}},
+				"listen", "--addr", "127.0.0.1:0", "--log-format", "json", "--forward-to", tt.target, "--forward-timeout", "300ms")
+			status, answer := send(t, http.MethodPost, p.webhookURL, []byte(pingBody), pingHeaders(secret, "d-1"))
+			var a map[string]any
+			if err := json.Unmarshal([]byte(answer), &a); err != nil || status != tt.wantStatus || a["reason"] != tt.wantReason {
+				t.Fatalf("answered %d %s, want %d %s", status, answer, tt.wantStatus, tt.wantReason)
+			}
+			p.stop(t)
+			recs := recordsWith(mustJSONRecords(t, p.stdout.String()), "delivery")
+			if len(recs) != 1 || recs[0]["app_reason"] != tt.wantReason || recs[0]["app_error"] == "" || recs[0]["answered"] != float64(tt.wantStatus) {
+				t.Errorf("logged %v", recs)
+			}
+		})
+	}
+}
+
+func TestListenHubUsageErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{name: "a forward URL that is not http", args: []string{"--forward-to", "ftp://x/y"}, want: "--forward-to must be an http or https URL"},
+		{name: "--forward-all alone", args: []string{"--forward-all"}, want: "--forward-all needs --forward-to"},
+		{name: "arguments without --exec", args: []string{"--", "deploy"}, want: "arguments after -- are for --exec"},
+		{name: "a program that does not exist", args: []string{"--exec", "/no/such/program"}, want: "/no/such/program"},
+		{name: "a bad --show", args: []string{"--show", "everything"}, want: "--show must be headers, body or all"},
+		{name: "a bad event pattern", args: []string{"--events", "push["}, want: `--events: "push[" is not a valid pattern`},
+		{name: "--forward-provider without a secret", args: []string{"--forward-to", "http://127.0.0.1:1/", "--forward-provider", "standard"}, want: "--forward-provider needs --forward-secret"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := runStopped(t, world{env: map[string]string{envSecret: strings.Repeat("s", 40)}},
+				append([]string{"listen", "--addr", "127.0.0.1:0"}, tt.args...)...)
+			if res.code != exitUsage || !strings.Contains(res.stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q; want exit 2 saying %q", res.code, res.stderr, tt.want)
+			}
+		})
+	}
+}
