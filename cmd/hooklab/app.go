@@ -223,6 +223,7 @@ func newApp(sys system) *cli.App {
 			sendCommand(sys, onUsageError),
 			signCommand(sys, onUsageError),
 			checkCommand(sys, onUsageError),
+			replayCommand(sys, onUsageError),
 			demoCommand(sys, onUsageError),
 			secretCommand(sys, onUsageError),
 		},
