@@ -297,3 +297,61 @@ func TestListenHubUsageErrors(t *testing.T) {
 		})
 	}
 }
+
+// A soak of forwarding to a slow app, as `send --count 20000 --concurrency
+// 64` does it: every request gets an answer (the app's, or 502, 503, 504),
+// none is lost, and listen's stop summary counts exactly what send got.
+func TestListenForwardSoak(t *testing.T) {
+	const secret = "hub-soak-secret-0123456789abcdef0123"
+	count := 20000
+	if testing.Short() {
+		count = 2000
+	}
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		time.Sleep(time.Millisecond) // slow, not stuck
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	t.Cleanup(app.Close)
+	p := startListen(t, world{env: map[string]string{envSecret: secret}},
+		"listen", "--addr", "127.0.0.1:0", "--log-format", "json", "--forward-to", app.URL, "--forward-concurrency", "32")
+
+	var stdout, stderr bytes.Buffer
+	sys := world{env: map[string]string{envSecret: secret}}.system(t, &stdout, &stderr)
+	code := runWith(t.Context(), []string{"hooklab", "send", "push", "--url", p.webhookURL, "--count", strconv.Itoa(count),
+		"--concurrency", "64", "--expect", "202", "--expect", "503", "--json"}, sys)
+	var report struct {
+		Requests, Answered int
+		Errors             map[string]int
+		Statuses           map[string]int
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &report); err != nil {
+		t.Fatalf("send's report: %v\n%s\n%s", err, stdout.String(), stderr.String())
+	}
+	if code != exitOK || report.Answered != count {
+		t.Errorf("send exited %d; %d of %d answered, errors %v, statuses %v", code, report.Answered, count, report.Errors, report.Statuses)
+	}
+	for status := range report.Statuses {
+		if status != "202" && status != "503" {
+			t.Errorf("send got %s answers: %v", status, report.Statuses)
+		}
+	}
+	if code := p.stop(t); code != exitOK {
+		t.Fatalf("listen exited %d", code)
+	}
+	stopped := recordsWith(mustJSONRecords(t, p.stdout.String()), "stopped")
+	if len(stopped) != 1 {
+		t.Fatalf("no stop summary:\n%s", p.stderr)
+	}
+	byStatus, _ := stopped[0]["by_status"].(map[string]any)
+	sum := 0
+	for status, n := range byStatus {
+		sum += int(n.(float64))
+		if int(n.(float64)) != report.Statuses[status] {
+			t.Errorf("listen counted %v %s answers, send got %d", n, status, report.Statuses[status])
+		}
+	}
+	if sum != count || stopped[0]["total"] != float64(count) {
+		t.Errorf("listen's summary adds up to %d (total %v), want %d: %v", sum, stopped[0]["total"], count, byStatus)
+	}
+}
