@@ -2,8 +2,6 @@ package capture
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"net/http"
 	"sort"
 	"time"
@@ -16,12 +14,13 @@ import (
 // headers and order are the request's headers (see RequestHeaders); with
 // nil headers it uses CanonicalHeaders of d.Request and OrderCanonical.
 // The body is never nil, so an empty body is "" in the file, not null.
+// BodySHA256 is left empty: hashing the body is the Writer's work, off the
+// handler's goroutine (Record.Sum computes it for anyone else).
 func FromDelivery(d *receiver.Delivery, headers []Header, order string) *Record {
 	body := bytes.Clone(d.Body)
 	if body == nil {
 		body = []byte{}
 	}
-	sum := sha256.Sum256(body)
 	rec := &Record{
 		Version:      FormatVersion,
 		Seq:          d.Seq,
@@ -29,7 +28,6 @@ func FromDelivery(d *receiver.Delivery, headers []Header, order string) *Record 
 		Headers:      headers,
 		HeadersOrder: order,
 		Body:         body,
-		BodySHA256:   hex.EncodeToString(sum[:]),
 		BodyComplete: d.BodyRead,
 		Verdict: Verdict{
 			Status:     d.Status,

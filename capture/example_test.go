@@ -44,6 +44,6 @@ func Example() {
 	recs, warnings, err := capture.ReadFile(path)
 	fmt.Println(len(recs), string(recs[0].Body), warnings, err)
 	// Output:
-	// {"v":1,"seq":1,"time":"2025-03-01T12:00:00Z","remote":"","method":"POST","target":"/webhook","proto":"","headers":[["Host","127.0.0.1:8080"],["x-github-event","ping"]],"headers_order":"wire","body":"eyJ6ZW4iOiJoaSJ9","body_sha256":"","body_complete":false,"verdict":{"status":0,"reason":"","provider":"","duration_ms":0},"answered":0}
+	// {"v":1,"seq":1,"time":"2025-03-01T12:00:00Z","remote":"","method":"POST","target":"/webhook","proto":"","headers":[["Host","127.0.0.1:8080"],["x-github-event","ping"]],"headers_order":"wire","body":"eyJ6ZW4iOiJoaSJ9","body_sha256":"94b17c572867d90aaa1463a7f70ed78925a31850fc0918eaf098642a7661dbd6","body_complete":false,"verdict":{"status":0,"reason":"","provider":"","duration_ms":0},"answered":0}
 	// 1 {"zen":"hi"} [] <nil>
 }

@@ -11,6 +11,8 @@
 package capture
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"time"
@@ -118,4 +120,14 @@ func (r *Record) Marshal() ([]byte, error) {
 		r.Version = FormatVersion
 	}
 	return json.Marshal(r)
+}
+
+// Sum returns the hex SHA-256 of the body: BodySHA256 when it is set (a
+// record read from a file, or one whose body was dropped), else computed.
+func (r *Record) Sum() string {
+	if r.BodySHA256 != "" {
+		return r.BodySHA256
+	}
+	sum := sha256.Sum256(r.Body)
+	return hex.EncodeToString(sum[:])
 }

@@ -80,6 +80,7 @@ func (r *Ring) Add(rec *Record) {
 
 func stripped(rec *Record) *Record {
 	c := *rec
+	c.BodySHA256 = rec.Sum() // how a reader tells the body was dropped
 	c.Body = nil
 	if c.Forward != nil {
 		f := *c.Forward

@@ -23,8 +23,9 @@ import (
 	"github.com/hooklab/hooklab/signing"
 )
 
-// The in-memory ring of the latest deliveries, which --show and the
-// inspector read: bounded by count and by bytes.
+// The in-memory ring of the latest deliveries, which the inspector reads:
+// bounded by count and by bytes. It is filled only while deliveries are
+// captured (see hub.captures).
 const (
 	ringDeliveries = 1000
 	ringBytes      = 64 << 20
@@ -276,6 +277,9 @@ func (hb *hub) config(out io.Writer) (fwd, exec receiver.Handoff, observe func(*
 	if hb.writer != nil {
 		firstSeq = hb.writer.LastSeq()
 	}
+	if !hb.captures() {
+		return fwd, exec, nil, firstSeq
+	}
 	observe = func(d *receiver.Delivery) string {
 		headers, order := capture.RequestHeaders(d.Request)
 		rec := capture.FromDelivery(d, headers, order)
@@ -290,6 +294,12 @@ func (hb *hub) config(out io.Writer) (fwd, exec receiver.Handoff, observe func(*
 	}
 	return fwd, exec, observe, firstSeq
 }
+
+// captures reports whether deliveries are kept: in the ring and the file.
+// Keeping one copies its body and headers, which costs a few microseconds
+// and 64 MiB at most; that is paid only when something reads them (--record,
+// --show).
+func (hb *hub) captures() bool { return hb.writer != nil || hb.cfg.showOn }
 
 // close stops the runner (letting queued commands finish within ctx),
 // the forwarder, and flushes the capture file.

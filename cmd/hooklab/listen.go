@@ -239,7 +239,10 @@ func runListen(ctx context.Context, sys system, o listenOptions) error {
 	}
 	// Request heads are kept as they came over the wire, in order and
 	// spelling, for the capture and --show.
-	ln := capture.NewListener(raw, maxWireHead)
+	ln := raw
+	if hb.captures() {
+		ln = capture.NewListener(raw, maxWireHead)
+	}
 	b := banner{url: "http://" + reachableAddr(ln.Addr()), cfg: cfg, bound: ln.Addr().String()}
 	b.print(sys.stdout, log)
 
