@@ -65,20 +65,26 @@ func FromDelivery(d *receiver.Delivery, headers []Header, order string) *Record 
 			BodyTruncated: f.BodyTruncated,
 		}
 	}
-	if e := d.Exec; e != nil {
-		rec.Exec = &Exec{
-			Program:    e.Program,
-			Queued:     e.Queued,
-			ExitCode:   e.ExitCode,
-			Reason:     string(e.Reason),
-			Error:      e.Error,
-			DurationMS: ms(e.Duration),
-			Stdout:     bytes.Clone(e.Stdout),
-			Stderr:     bytes.Clone(e.Stderr),
-			Truncated:  e.Truncated,
-		}
-	}
+	rec.Exec = ExecFrom(d.Exec)
 	return rec
+}
+
+// ExecFrom returns the record of a command's result, copied; nil for nil.
+func ExecFrom(e *receiver.ExecResult) *Exec {
+	if e == nil {
+		return nil
+	}
+	return &Exec{
+		Program:    e.Program,
+		Queued:     e.Queued,
+		ExitCode:   e.ExitCode,
+		Reason:     string(e.Reason),
+		Error:      e.Error,
+		DurationMS: ms(e.Duration),
+		Stdout:     bytes.Clone(e.Stdout),
+		Stderr:     bytes.Clone(e.Stderr),
+		Truncated:  e.Truncated,
+	}
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -159,9 +159,37 @@ func parseRecord(line []byte) (*Record, error) {
 	return rec, nil
 }
 
-// ReadFile reads every record of the capture file at path. The warnings
-// are the Reader's. On an error it returns the records before it.
+// ReadFile reads every delivery of the capture file at path. A command's
+// result recorded after its delivery (KindExec) is merged into that
+// delivery's Exec; one whose delivery is not in the file is left out. The
+// warnings are the Reader's. On an error it returns the records before it.
 func ReadFile(path string) (recs []*Record, warnings []string, err error) {
+	recs, warnings, err = readAll(path)
+	return mergeExec(recs), warnings, err
+}
+
+// mergeExec folds KindExec records into the delivery with their Seq. A
+// command may finish before its delivery's record is written, so the
+// result can come first in the file.
+func mergeExec(all []*Record) []*Record {
+	deliveries := all[:0:0]
+	bySeq := map[uint64]*Record{}
+	for _, rec := range all {
+		if rec.Kind != KindExec {
+			bySeq[rec.Seq] = rec
+			deliveries = append(deliveries, rec)
+		}
+	}
+	for _, rec := range all {
+		if d, ok := bySeq[rec.Seq]; ok && rec.Kind == KindExec {
+			d.Exec = rec.Exec
+		}
+	}
+	return deliveries
+}
+
+// readAll reads every record of the file at path, as Next returns them.
+func readAll(path string) (recs []*Record, warnings []string, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("capture: %w", err)

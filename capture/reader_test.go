@@ -195,3 +195,27 @@ func TestReaderLineLimit(t *testing.T) {
 		t.Fatalf("Next = %v, want a line-too-long error", err)
 	}
 }
+
+// A command's result recorded after its delivery is read back as part of
+// the delivery; one whose delivery is not in the file is left out.
+func TestReadFileMergesExecResults(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.ndjson")
+	w := mustOpenWriter(t, path, WriterOptions{})
+	w.Write(&Record{Seq: 1, Time: testTime, Method: "POST", Target: "/", Body: []byte("a"), Exec: &Exec{Program: "./p", Queued: true}})
+	// A quick command's result can be written before its delivery.
+	w.Write(&Record{Kind: KindExec, Seq: 2, Time: testTime, Exec: &Exec{Program: "./p", ExitCode: 4}})
+	w.Write(&Record{Seq: 2, Time: testTime, Method: "POST", Target: "/", Body: []byte("b"), Exec: &Exec{Program: "./p", Queued: true}})
+	w.Write(&Record{Kind: KindExec, Seq: 1, Time: testTime, Exec: &Exec{Program: "./p", ExitCode: 3, Stdout: []byte("out")}})
+	w.Write(&Record{Kind: KindExec, Seq: 7, Time: testTime, Exec: &Exec{Program: "./p"}})
+	mustClose(t, w)
+	recs := mustReadFile(t, path)
+	if len(recs) != 2 {
+		t.Fatalf("%d records, want the 2 deliveries", len(recs))
+	}
+	if e := recs[0].Exec; e == nil || e.Queued || e.ExitCode != 3 || string(e.Stdout) != "out" {
+		t.Errorf("seq 1's exec = %+v, want the later result", e)
+	}
+	if e := recs[1].Exec; recs[1].Seq != 2 || e == nil || e.Queued || e.ExitCode != 4 {
+		t.Errorf("seq 2 = %+v, exec %+v; want the result written before it", recs[1], e)
+	}
+}

@@ -32,6 +32,9 @@ func (h Header) Name() string { return h[0] }
 // Value returns the header's value.
 func (h Header) Value() string { return h[1] }
 
+// KindExec is the Kind of a command's result recorded after its delivery.
+const KindExec = "exec"
+
 // Headers order values for the Record field of that name.
 const (
 	// OrderWire: the headers as they came over the wire, in order, with
@@ -45,11 +48,16 @@ const (
 
 // Record is one delivery in a capture file.
 type Record struct {
-	Version int       `json:"v"`
-	Seq     uint64    `json:"seq"`
-	Time    time.Time `json:"time"`
-	Remote  string    `json:"remote"`
-	Method  string    `json:"method"`
+	Version int `json:"v"`
+	// Kind is "" for a delivery, or KindExec for the later result of a
+	// command that ran after its delivery (Seq) was answered; such a
+	// record holds only Seq, Time and Exec, and ReadFile merges it into
+	// its delivery.
+	Kind   string    `json:"kind,omitempty"`
+	Seq    uint64    `json:"seq"`
+	Time   time.Time `json:"time"`
+	Remote string    `json:"remote"`
+	Method string    `json:"method"`
 	// Target is the request target as sent: path and query, raw.
 	Target string `json:"target"`
 	Proto  string `json:"proto"`

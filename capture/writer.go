@@ -221,7 +221,9 @@ func (w *Writer) write(rec *Record) {
 	// Encode a shallow copy: Marshal sets Version, and others (a Ring) may
 	// be reading rec at the same time.
 	c := *rec
-	c.BodySHA256 = c.Sum()
+	if c.Kind == "" {
+		c.BodySHA256 = c.Sum()
+	}
 	if c.Time.IsZero() {
 		c.Time = w.opts.Now()
 	}

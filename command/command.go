@@ -87,6 +87,10 @@ type Config struct {
 	Log *slog.Logger
 	// Now is the clock for durations. Default time.Now.
 	Now func() time.Time
+	// Done, when set, gets the result of every job that ran after its
+	// delivery was answered (those Log gets), with the delivery's Seq: the
+	// capture file keeps it.
+	Done func(seq uint64, res *receiver.ExecResult)
 }
 
 // Runner runs the program for deliveries. It is a receiver.Handoff. Build it
@@ -101,6 +105,7 @@ type Runner struct {
 	maxOutput int
 	env       []string // the passed variables; each job adds its own
 	log       *slog.Logger
+	onDone    func(uint64, *receiver.ExecResult)
 	now       func() time.Time
 
 	// stopCtx is cancelled when Close gives up waiting: running programs
@@ -154,6 +159,7 @@ func New(cfg Config) (*Runner, error) {
 		async:     cfg.Async,
 		maxOutput: or(cfg.MaxOutput, DefaultMaxOutput),
 		log:       cfg.Log,
+		onDone:    cfg.Done,
 		now:       cfg.Now,
 		done:      make(chan struct{}),
 	}
@@ -305,8 +311,8 @@ func (r *Runner) Handoff(w http.ResponseWriter, req *http.Request, d *receiver.D
 	if why := r.enqueue(j); why != "" {
 		res := &receiver.ExecResult{Program: r.name, Reason: receiver.ReasonExecBusy, ExitCode: -1, Error: why}
 		if d.Forward != nil {
-			r.log.Warn("exec", "seq", d.Seq, "event", d.Event, "delivery", d.ID,
-				"reason", string(receiver.ReasonExecBusy), "error", why)
+			r.log.Warn(receiver.MsgExec, receiver.KeySeq, d.Seq, receiver.KeyEvent, d.Event, receiver.KeyDelivery, d.ID,
+				receiver.KeyExecReason, string(receiver.ReasonExecBusy), receiver.KeyExecError, why)
 			return receiver.Outcome{Exec: res}
 		}
 		return receiver.Outcome{Reason: receiver.ReasonExecBusy, Detail: why, RetryAfter: "1", Exec: res}
@@ -365,28 +371,39 @@ func (r *Runner) work() {
 	}
 }
 
-// logResult writes the result of a job nobody waited for.
+// logResult writes the result of a job nobody waited for, and hands it to
+// Done.
 func (r *Runner) logResult(j *job, res *receiver.ExecResult) {
+	if r.onDone != nil {
+		r.onDone(j.seq, res)
+	}
 	level := slog.LevelInfo
 	if res.Reason != receiver.ReasonOK {
 		level = slog.LevelWarn
 	}
 	attrs := []slog.Attr{
-		slog.Uint64("seq", j.seq),
-		slog.String("event", j.event),
-		slog.String("delivery", j.delivery),
-		slog.Int("exit_code", res.ExitCode),
-		slog.Float64("duration_ms", float64(res.Duration)/float64(time.Millisecond)),
-		slog.String("reason", string(res.Reason)),
+		slog.Uint64(receiver.KeySeq, j.seq),
+		slog.String(receiver.KeyEvent, j.event),
+		slog.String(receiver.KeyDelivery, j.delivery),
+		slog.Int(receiver.KeyExecExit, res.ExitCode),
+		slog.Float64(receiver.KeyExecDuration, float64(res.Duration)/float64(time.Millisecond)),
+	}
+	if res.Reason != receiver.ReasonOK {
+		attrs = append(attrs, slog.String(receiver.KeyExecReason, string(res.Reason)))
 	}
 	if res.Error != "" {
-		attrs = append(attrs, slog.String("error", res.Error))
+		attrs = append(attrs, slog.String(receiver.KeyExecError, res.Error))
 	}
-	attrs = append(attrs, slog.String("stdout", string(res.Stdout)), slog.String("stderr", string(res.Stderr)))
+	if len(res.Stdout) > 0 {
+		attrs = append(attrs, slog.String(receiver.KeyExecStdout, string(res.Stdout)))
+	}
+	if len(res.Stderr) > 0 {
+		attrs = append(attrs, slog.String(receiver.KeyExecStderr, string(res.Stderr)))
+	}
 	if res.Truncated {
-		attrs = append(attrs, slog.Bool("truncated", true))
+		attrs = append(attrs, slog.Bool(receiver.KeyExecTruncated, true))
 	}
-	r.log.LogAttrs(context.Background(), level, "exec", attrs...)
+	r.log.LogAttrs(context.Background(), level, receiver.MsgExec, attrs...)
 }
 
 // run runs the program for j and says what happened.

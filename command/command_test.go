@@ -617,7 +617,7 @@ func TestQueueFull(t *testing.T) {
 			}
 			if tt.warns {
 				rec := mustRecord(t, logs)
-				if a := attrs(rec); rec.Level != slog.LevelWarn || rec.Message != "exec" || a["reason"] != "exec_busy" || a["seq"] != "3" {
+				if a := attrs(rec); rec.Level != slog.LevelWarn || rec.Message != "exec" || a[receiver.KeyExecReason] != "exec_busy" || a[receiver.KeySeq] != "3" {
 					t.Errorf("log record %v %q %v; want a warning about seq 3", rec.Level, rec.Message, a)
 				}
 			}
@@ -645,17 +645,23 @@ func TestAsync(t *testing.T) {
 		level     slog.Level
 		logReason string
 	}{
-		{name: "async, exit 0", async: true, reason: receiver.ReasonExecStarted, level: slog.LevelInfo, logReason: "ok"},
+		{name: "async, exit 0", async: true, reason: receiver.ReasonExecStarted, level: slog.LevelInfo, logReason: ""},
 		{name: "async, exit 4", async: true, exit: 4, reason: receiver.ReasonExecStarted, level: slog.LevelWarn, logReason: "exec_failed"},
-		{name: "after a forward", forwarded: true, reason: "", level: slog.LevelInfo, logReason: "ok"},
-		{name: "async after a forward", async: true, forwarded: true, reason: "", level: slog.LevelInfo, logReason: "ok"},
+		{name: "after a forward", forwarded: true, reason: "", level: slog.LevelInfo, logReason: ""},
+		{name: "async after a forward", async: true, forwarded: true, reason: "", level: slog.LevelInfo, logReason: ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g := mustGate(t)
 			logs := make(logRecorder, 16)
 			prog := mustScript(t, t.TempDir(), "prog.sh", gateSh+"; cat; echo oops >&2; exit "+strconv.Itoa(tt.exit))
-			r := mustRunner(t, Config{Program: prog, Args: g.args(), Async: tt.async, Log: slog.New(logs)})
+			done := make(chan *receiver.ExecResult, 1)
+			r := mustRunner(t, Config{Program: prog, Args: g.args(), Async: tt.async, Log: slog.New(logs),
+				Done: func(seq uint64, res *receiver.ExecResult) {
+					if seq == 5 {
+						done <- res
+					}
+				}})
 			d := newDelivery(5, "push", "delivery-5", []byte(`{"ref":"main"}`))
 			if tt.forwarded {
 				d.Forward = &receiver.ForwardResult{URL: "http://127.0.0.1:1/", Status: 200}
@@ -675,8 +681,8 @@ func TestAsync(t *testing.T) {
 			g.open(t)
 			rec := mustRecord(t, logs)
 			want := map[string]string{
-				"seq": "5", "event": "push", "delivery": "delivery-5", "exit_code": strconv.Itoa(tt.exit),
-				"reason": tt.logReason, "stdout": `{"ref":"main"}`, "stderr": "oops\n",
+				receiver.KeySeq: "5", receiver.KeyEvent: "push", receiver.KeyDelivery: "delivery-5", receiver.KeyExecExit: strconv.Itoa(tt.exit),
+				receiver.KeyExecReason: tt.logReason, receiver.KeyExecStdout: `{"ref":"main"}`, receiver.KeyExecStderr: "oops\n",
 			}
 			got := attrs(rec)
 			for k, v := range want {
@@ -684,8 +690,16 @@ func TestAsync(t *testing.T) {
 					t.Errorf("log attr %s = %q, want %q", k, got[k], v)
 				}
 			}
-			if ms, err := strconv.ParseFloat(got["duration_ms"], 64); err != nil || ms <= 0 {
-				t.Errorf("duration_ms = %q", got["duration_ms"])
+			if ms, err := strconv.ParseFloat(got[receiver.KeyExecDuration], 64); err != nil || ms <= 0 {
+				t.Errorf("%s = %q", receiver.KeyExecDuration, got[receiver.KeyExecDuration])
+			}
+			select {
+			case res := <-done:
+				if res.ExitCode != tt.exit || string(res.Stdout) != `{"ref":"main"}` {
+					t.Errorf("Done got %+v", res)
+				}
+			default:
+				t.Error("Done was not called before the result was logged")
 			}
 			if rec.Message != "exec" || rec.Level != tt.level {
 				t.Errorf("log record %q at %v, want exec at %v", rec.Message, rec.Level, tt.level)
@@ -709,7 +723,7 @@ func TestSenderGoneJobGoesOn(t *testing.T) {
 	}
 	g.open(t)
 	rec := mustRecord(t, logs)
-	if a := attrs(rec); a["seq"] != "9" || a["reason"] != "ok" || a["stdout"] != "finished\n" {
+	if a := attrs(rec); a[receiver.KeySeq] != "9" || a[receiver.KeyExecReason] != "" || a[receiver.KeyExecStdout] != "finished\n" {
 		t.Errorf("log record %v", a)
 	}
 }

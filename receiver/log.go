@@ -2,6 +2,7 @@ package receiver
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -21,6 +22,9 @@ const (
 	MsgDelivery   = "delivery"
 	MsgRedelivery = "redelivery"
 	MsgHealth     = "health"
+	// MsgExec is the record of a command that ran after its delivery was
+	// answered (listen --exec-async, or --exec with --forward-to).
+	MsgExec = "exec"
 
 	KeyStatus     = "status"
 	KeyProvider   = "provider"
@@ -42,20 +46,21 @@ const (
 	// With listen's hooks: the delivery's number (its capture record's),
 	// the status answered when it is not the verdict's, what the app
 	// (--forward-to) and the command (--exec) did, and what --show prints.
-	KeySeq          = "seq"
-	KeyAnswered     = "answered"
-	KeyAppStatus    = "app_status"
-	KeyAppReason    = "app_reason"
-	KeyAppError     = "app_error"
-	KeyAppDuration  = "app_ms"
-	KeyExecExit     = "exec_exit"
-	KeyExecReason   = "exec_reason"
-	KeyExecError    = "exec_error"
-	KeyExecDuration = "exec_ms"
-	KeyExecQueued   = "exec_queued"
-	KeyExecStdout   = "exec_stdout"
-	KeyExecStderr   = "exec_stderr"
-	KeyShown        = "shown"
+	KeySeq           = "seq"
+	KeyAnswered      = "answered"
+	KeyAppStatus     = "app_status"
+	KeyAppReason     = "app_reason"
+	KeyAppError      = "app_error"
+	KeyAppDuration   = "app_ms"
+	KeyExecExit      = "exec_exit"
+	KeyExecReason    = "exec_reason"
+	KeyExecError     = "exec_error"
+	KeyExecDuration  = "exec_ms"
+	KeyExecQueued    = "exec_queued"
+	KeyExecStdout    = "exec_stdout"
+	KeyExecStderr    = "exec_stderr"
+	KeyExecTruncated = "exec_truncated"
+	KeyShown         = "shown"
 )
 
 // TextHandler is a slog.Handler for people at a terminal: one line per
@@ -136,11 +141,13 @@ func (h *TextHandler) Handle(_ context.Context, r slog.Record) error {
 	}
 	if r.Message == MsgDelivery || r.Message == MsgRedelivery || r.Message == MsgHealth {
 		h.delivery(&b, r.Message, attrs, order)
+	} else if r.Message == MsgExec {
+		h.exec(&b, r, attrs, order)
 	} else {
 		h.plain(&b, r, attrs, order)
 	}
 	b.WriteByte('\n')
-	if r.Message == MsgDelivery || r.Message == MsgRedelivery {
+	if r.Message == MsgDelivery || r.Message == MsgRedelivery || r.Message == MsgExec {
 		h.under(&b, attrs)
 	}
 	h.mu.Lock()
@@ -260,6 +267,43 @@ func (h *TextHandler) handoffs(b *bytes.Buffer, attrs map[string]slog.Value, str
 		b.WriteString(h.p.Dim.Sprint(" (" + ms(KeyExecDuration) + ")"))
 	}
 	used[KeyExecStdout], used[KeyExecStderr], used[KeyShown], used[KeySeq] = true, true, true, true
+}
+
+// exec formats the result of a command that ran after its delivery was
+// answered: "exec push seq 2  → exec exit 0 (40.0 ms)  delivery=...".
+func (h *TextHandler) exec(b *bytes.Buffer, r slog.Record, attrs map[string]slog.Value, order []string) {
+	used := map[string]bool{}
+	str := func(key string) string {
+		used[key] = true
+		v, ok := attrs[key]
+		if !ok {
+			return ""
+		}
+		return term.Printable(v.String())
+	}
+	if r.Level >= slog.LevelWarn {
+		b.WriteString(h.p.Warn.Sprint("WARN "))
+	}
+	b.WriteString("exec " + h.p.Bold.Sprint(cmp.Or(str(KeyEvent), "-")))
+	if seq := str(KeySeq); seq != "" {
+		b.WriteString(" seq " + seq)
+	}
+	if _, ran := attrs[KeyExecDuration]; ran {
+		h.handoffs(b, attrs, str, used)
+	} else if reason := str(KeyExecReason); reason != "" {
+		b.WriteString("  → exec " + h.p.Bad.Sprint(reason))
+		if err := str(KeyExecError); err != "" {
+			b.WriteString(": " + err)
+		}
+	}
+	if id := str(KeyDelivery); id != "" {
+		b.WriteString(h.p.Dim.Sprint("  delivery=" + id))
+	}
+	for _, k := range order {
+		if !used[k] {
+			b.WriteString(h.p.Dim.Sprint("  " + k + "=" + term.Printable(attrs[k].String())))
+		}
+	}
 }
 
 // under writes what goes under a delivery's line: the command's output,

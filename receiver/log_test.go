@@ -65,6 +65,11 @@ func logSamples(t *testing.T, h slog.Handler) {
 		slog.String(KeySummary, "x"), slog.Uint64(KeySeq, 7), slog.Int(KeyAnswered, 500), slog.Int(KeyExecExit, 3),
 		slog.String(KeyExecReason, "exec_failed"), slog.String(KeyExecError, "deploy.sh exited with status 3"),
 		slog.Float64(KeyExecDuration, 5), slog.String(KeyExecStderr, "no such branch\n"))...)
+	// A command that ran after its delivery was answered, and one that found its queue full.
+	emit(slog.LevelInfo, MsgExec, slog.Uint64(KeySeq, 4), slog.String(KeyEvent, "push"), slog.String(KeyDelivery, "d-4"),
+		slog.Int(KeyExecExit, 0), slog.Float64(KeyExecDuration, 40.5), slog.String(KeyExecStdout, "deployed\n"))
+	emit(slog.LevelWarn, MsgExec, slog.Uint64(KeySeq, 8), slog.String(KeyEvent, "push"), slog.String(KeyDelivery, "d-8"),
+		slog.String(KeyExecReason, "exec_busy"), slog.String(KeyExecError, "./deploy.sh not run: 16 deliveries already wait for it"))
 	// A record from another caller that uses the same message but not the same keys.
 	emit(slog.LevelInfo, MsgDelivery, slog.String(KeyStatus, "fine"), slog.String("note", "no numbers here"))
 	emit(slog.LevelWarn, "the secret is short", slog.String("source", "WEBHOOK_SECRET"))

@@ -229,6 +229,7 @@ func openHub(sys system, h hubConfig, listenScheme signing.Scheme, log *slog.Log
 			Program: h.o.Exec, Args: h.o.ExecArgs, Timeout: h.o.ExecTimeout,
 			Concurrency: h.o.ExecConcurrency, Queue: h.o.ExecQueue, Async: h.o.ExecAsync,
 			Getenv: sys.getenv, Log: log, Now: sys.now,
+			Done: hb.recordExec,
 		})
 		if err != nil {
 			hb.close(context.Background())
@@ -293,6 +294,15 @@ func (hb *hub) config(out io.Writer) (fwd, exec receiver.Handoff, observe func(*
 		return show.Render(rec, hb.cfg.show)
 	}
 	return fwd, exec, observe, firstSeq
+}
+
+// recordExec appends the result of a command that ran after its delivery
+// was answered to the capture file, where capture.ReadFile merges it into
+// the delivery.
+func (hb *hub) recordExec(seq uint64, res *receiver.ExecResult) {
+	if hb.writer != nil {
+		hb.writer.Write(&capture.Record{Kind: capture.KindExec, Seq: seq, Exec: capture.ExecFrom(res)})
+	}
 }
 
 // captures reports whether deliveries are kept: in the ring and the file.

@@ -178,7 +178,7 @@ func TestListenHubEndToEnd(t *testing.T) {
 		t.Fatalf("%d exec records, want 2:\n%s", len(execs), p.stdout)
 	}
 	for _, r := range execs {
-		if r["exit_code"] != 0.0 || !strings.HasPrefix(r["stdout"].(string), "ran for ") {
+		if stdout, _ := r["exec_stdout"].(string); r["exec_exit"] != 0.0 || !strings.HasPrefix(stdout, "ran for ") {
 			t.Errorf("exec record %v", r)
 		}
 	}
@@ -217,6 +217,11 @@ func TestListenHubEndToEnd(t *testing.T) {
 		if want := headerLines(raws[i]); strings.Join(lines, "\n") != strings.Join(want, "\n") {
 			t.Errorf("record %d headers:\n%s\nwant, as sent:\n%s", i, strings.Join(lines, "\n"), strings.Join(want, "\n"))
 		}
+	}
+	// The command's result, logged after the app answered, is in the
+	// capture with its delivery.
+	if e := recs[1].Exec; e == nil || e.Queued || e.ExitCode != 0 || string(e.Stdout) != "ran for push\n" {
+		t.Errorf("the push record's exec: %+v", e)
 	}
 	if recs[1].Forward == nil || recs[1].Forward.Status != 500 || string(recs[1].Forward.Body) != `{"app":"push failed"}` || recs[1].Answered != 500 {
 		t.Errorf("the push record's forward: %+v, answered %d", recs[1].Forward, recs[1].Answered)
