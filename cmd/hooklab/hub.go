@@ -10,6 +10,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -188,6 +189,9 @@ type hub struct {
 	forward *forward.Forwarder
 	runner  *command.Runner
 	cfg     hubConfig
+	// execRecords counts the command results appended to the capture
+	// file, which are not deliveries.
+	execRecords atomic.Uint64
 }
 
 // openHub starts what h configures, for a listener verifying with scheme.
@@ -301,6 +305,7 @@ func (hb *hub) config(out io.Writer) (fwd, exec receiver.Handoff, observe func(*
 // the delivery.
 func (hb *hub) recordExec(seq uint64, res *receiver.ExecResult) {
 	if hb.writer != nil {
+		hb.execRecords.Add(1)
 		hb.writer.Write(&capture.Record{Kind: capture.KindExec, Seq: seq, Exec: capture.ExecFrom(res)})
 	}
 }
@@ -373,11 +378,14 @@ func (hb *hub) printSummary(w io.Writer, log *slog.Logger, json bool) {
 		return
 	}
 	st := hb.writer.Stats()
+	// Written counts the commands' results too; dropped ones are rare
+	// enough to be counted as deliveries.
+	deliveries := st.Written - min(st.Written, hb.execRecords.Load())
 	if json {
-		log.Info("recorded", "file", hb.cfg.record, "records", st.Written, "dropped", st.Dropped, "rotations", st.Rotations)
+		log.Info("recorded", "file", hb.cfg.record, "deliveries", deliveries, "dropped", st.Dropped, "rotations", st.Rotations)
 		return
 	}
-	fmt.Fprintf(w, "recorded %d %s in %s", st.Written, plural(int(st.Written), "delivery", "deliveries"), hb.cfg.record)
+	fmt.Fprintf(w, "recorded %d %s in %s", deliveries, plural(int(deliveries), "delivery", "deliveries"), hb.cfg.record)
 	if st.Dropped > 0 {
 		fmt.Fprintf(w, "; %d not recorded (see the warnings above)", st.Dropped)
 	}

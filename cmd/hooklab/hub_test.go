@@ -173,6 +173,9 @@ func TestListenHubEndToEnd(t *testing.T) {
 	}
 	// With a forward, the app answers and the command runs after: its
 	// result is a record of its own.
+	if rec := recordsWith(all, "recorded"); len(rec) != 1 || rec[0]["deliveries"] != float64(len(steps)) {
+		t.Errorf("the summary of the capture: %v, want %d deliveries", rec, len(steps))
+	}
 	execs := recordsWith(all, "exec")
 	if len(execs) != 2 {
 		t.Fatalf("%d exec records, want 2:\n%s", len(execs), p.stdout)
