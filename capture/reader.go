@@ -181,7 +181,7 @@ func mergeExec(all []*Record) []*Record {
 		}
 	}
 	for _, rec := range all {
-		if d, ok := bySeq[rec.Seq]; ok && rec.Kind == KindExec {
+		if d, ok := bySeq[rec.For]; ok && rec.Kind == KindExec {
 			d.Exec = rec.Exec
 		}
 	}

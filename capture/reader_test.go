@@ -203,10 +203,10 @@ func TestReadFileMergesExecResults(t *testing.T) {
 	w := mustOpenWriter(t, path, WriterOptions{})
 	w.Write(&Record{Seq: 1, Time: testTime, Method: "POST", Target: "/", Body: []byte("a"), Exec: &Exec{Program: "./p", Queued: true}})
 	// A quick command's result can be written before its delivery.
-	w.Write(&Record{Kind: KindExec, Seq: 2, Time: testTime, Exec: &Exec{Program: "./p", ExitCode: 4}})
+	w.Write(&Record{Kind: KindExec, For: 2, Time: testTime, Exec: &Exec{Program: "./p", ExitCode: 4}})
 	w.Write(&Record{Seq: 2, Time: testTime, Method: "POST", Target: "/", Body: []byte("b"), Exec: &Exec{Program: "./p", Queued: true}})
-	w.Write(&Record{Kind: KindExec, Seq: 1, Time: testTime, Exec: &Exec{Program: "./p", ExitCode: 3, Stdout: []byte("out")}})
-	w.Write(&Record{Kind: KindExec, Seq: 7, Time: testTime, Exec: &Exec{Program: "./p"}})
+	w.Write(&Record{Kind: KindExec, For: 1, Time: testTime, Exec: &Exec{Program: "./p", ExitCode: 3, Stdout: []byte("out")}})
+	w.Write(&Record{Kind: KindExec, For: 7, Time: testTime, Exec: &Exec{Program: "./p"}})
 	mustClose(t, w)
 	recs := mustReadFile(t, path)
 	if len(recs) != 2 {

@@ -50,10 +50,15 @@ const (
 type Record struct {
 	Version int `json:"v"`
 	// Kind is "" for a delivery, or KindExec for the later result of a
-	// command that ran after its delivery (Seq) was answered; such a
-	// record holds only Seq, Time and Exec, and ReadFile merges it into
-	// its delivery.
-	Kind   string    `json:"kind,omitempty"`
+	// command that ran after its delivery was answered; such a record
+	// holds only For, Time and Exec, and ReadFile merges it into its
+	// delivery.
+	Kind string `json:"kind,omitempty"`
+	// For is, in a KindExec record, the Seq of its delivery.
+	For uint64 `json:"for,omitempty"`
+	// Seq numbers the deliveries in the order their handling began; it is
+	// 0 in a KindExec record, so that select(.seq == N) finds only the
+	// delivery.
 	Seq    uint64    `json:"seq"`
 	Time   time.Time `json:"time"`
 	Remote string    `json:"remote"`

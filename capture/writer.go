@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -288,6 +290,44 @@ func (w *Writer) rotate() error {
 	return nil
 }
 
+// How far back lastSeq looks: deliveries are written as they finish, not
+// always in the order they were numbered, and commands' results (KindExec)
+// come later still, so the highest number is near the end of the file, not
+// always on its last line.
+const (
+	seqLookBack      = 1024     // records
+	seqLookBackBytes = 64 << 20 // bytes
+)
+
+// seqField finds "seq" and "for" at the start of a record: Marshal writes
+// them before the headers and the body.
+var seqField = regexp.MustCompile(`"(seq|for)":([0-9]+)`)
+
+// lastSeq returns the highest Seq (or For) among the last records of the
+// good part of f, which ends at end.
+func lastSeq(f *os.File, end int64) (uint64, error) {
+	var highest uint64
+	pos := end - 1 // the newline that ends the line under consideration
+	for n := 0; pos >= 0 && n < seqLookBack && end-pos < seqLookBackBytes; n++ {
+		nl, err := lastNewline(f, pos)
+		if err != nil {
+			return 0, fmt.Errorf("capture: read %s: %w", f.Name(), err)
+		}
+		var head [128]byte
+		k, err := f.ReadAt(head[:min(int64(len(head)), pos-nl-1)], nl+1)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return 0, fmt.Errorf("capture: read %s: %w", f.Name(), err)
+		}
+		for _, m := range seqField.FindAllSubmatch(head[:k], 2) {
+			if v, err := strconv.ParseUint(string(m[2]), 10, 64); err == nil {
+				highest = max(highest, v)
+			}
+		}
+		pos = nl
+	}
+	return highest, nil
+}
+
 // repair finds the end of the last good record, moves a torn tail to
 // path+".broken", and reads the last record's seq.
 func (w *Writer) repair() error {
@@ -332,7 +372,6 @@ func (w *Writer) repair() error {
 			Seq uint64 `json:"seq"`
 		}
 		if json.Unmarshal(line, &head) == nil {
-			w.lastSeq = head.Seq
 			break
 		}
 		if movedBad {
@@ -347,7 +386,8 @@ func (w *Writer) repair() error {
 		}
 	}
 	w.size = cut
-	return nil
+	w.lastSeq, err = lastSeq(w.f, cut)
+	return err
 }
 
 func (w *Writer) moveTail(cut, size int64) error {

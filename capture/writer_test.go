@@ -376,3 +376,24 @@ func BenchmarkWriterWrite(b *testing.B) {
 	b.StopTimer()
 	mustClose(b, w)
 }
+
+// Deliveries are written as they finish, and commands' results after
+// them: LastSeq is the highest number near the end, not the last line's.
+func TestWriterLastSeqIsTheHighest(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.ndjson")
+	w := mustOpenWriter(t, path, WriterOptions{})
+	for _, rec := range []*Record{
+		{Seq: 9, Time: testTime, Body: []byte("a")},
+		{Seq: 11, Time: testTime, Body: []byte("b")},
+		{Seq: 10, Time: testTime, Body: []byte("c")}, // finished after 11
+		{Kind: KindExec, For: 9, Time: testTime, Exec: &Exec{Program: "./p"}},
+	} {
+		w.Write(rec)
+	}
+	mustClose(t, w)
+	w = mustOpenWriter(t, path, WriterOptions{})
+	defer mustClose(t, w)
+	if got := w.LastSeq(); got != 11 {
+		t.Errorf("LastSeq() = %d, want 11", got)
+	}
+}

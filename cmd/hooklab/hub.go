@@ -306,7 +306,7 @@ func (hb *hub) config(out io.Writer) (fwd, exec receiver.Handoff, observe func(*
 func (hb *hub) recordExec(seq uint64, res *receiver.ExecResult) {
 	if hb.writer != nil {
 		hb.execRecords.Add(1)
-		hb.writer.Write(&capture.Record{Kind: capture.KindExec, Seq: seq, Exec: capture.ExecFrom(res)})
+		hb.writer.Write(&capture.Record{Kind: capture.KindExec, For: seq, Exec: capture.ExecFrom(res)})
 	}
 }
 
