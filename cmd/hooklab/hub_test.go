@@ -232,6 +232,81 @@ func TestListenHubEndToEnd(t *testing.T) {
 	if recs[2].Verdict.Reason != "signature_mismatch" || recs[2].Forward != nil {
 		t.Errorf("the forged record: %+v forwarded %v", recs[2].Verdict, recs[2].Forward)
 	}
+
+	// Capture → replay → a recorder: the same header lines in the same
+	// order and spelling, and the same body, as the sender wrote them.
+	for i := range steps {
+		url, got := rawRecorder(t)
+		var out, errOut bytes.Buffer
+		sys := world{dir: dir}.system(t, &out, &errOut)
+		if code := runWith(t.Context(), []string{"hooklab", "replay", capFile, "--seq", strconv.Itoa(i + 1), "--url", url, "--env-file", os.DevNull}, sys); code != exitOK {
+			t.Fatalf("replay --seq %d exited %d: %s%s", i+1, code, out.String(), errOut.String())
+		}
+		replayed := <-got
+		if want := withoutHostAndLength(headerLines(raws[i])); strings.Join(withoutHostAndLength(headerLines(replayed)), "\n") != strings.Join(want, "\n") {
+			t.Errorf("replay of seq %d sent headers\n%s\nwant, as the sender wrote them:\n%s", i+1, headerLines(replayed), want)
+		}
+		if _, body, _ := bytes.Cut(replayed, []byte("\r\n\r\n")); !bytes.Equal(body, steps[i].body) {
+			t.Errorf("replay of seq %d sent body %q, want %q", i+1, body, steps[i].body)
+		}
+	}
+}
+
+// withoutHostAndLength drops the header lines a new connection writes
+// afresh: Host and Content-Length.
+func withoutHostAndLength(lines []string) []string {
+	var kept []string
+	for _, l := range lines {
+		name, _, _ := strings.Cut(l, ":")
+		if !strings.EqualFold(name, "Host") && !strings.EqualFold(name, "Content-Length") {
+			kept = append(kept, l)
+		}
+	}
+	return kept
+}
+
+// rawRecorder accepts one request on a loopback port, answers 200, and
+// sends the request's bytes, as they came, on the channel.
+func rawRecorder(tb testing.TB) (string, <-chan []byte) {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { ln.Close() })
+	got := make(chan []byte, 1)
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			got <- nil
+			return
+		}
+		defer conn.Close()
+		conn.SetDeadline(time.Now().Add(failsafe))
+		var raw []byte
+		buf := make([]byte, 64<<10)
+		for {
+			n, err := conn.Read(buf)
+			raw = append(raw, buf[:n]...)
+			if head, body, ok := bytes.Cut(raw, []byte("\r\n\r\n")); ok {
+				length := 0
+				for _, l := range strings.Split(string(head), "\r\n") {
+					if name, v, _ := strings.Cut(l, ":"); strings.EqualFold(name, "Content-Length") {
+						length, _ = strconv.Atoi(strings.TrimSpace(v))
+					}
+				}
+				if len(body) >= length {
+					break
+				}
+			}
+			if err != nil {
+				break
+			}
+		}
+		io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+		got <- raw
+	}()
+	return "http://" + ln.Addr().String() + "/webhook", got
 }
 
 // A forward to an app that is down, or too slow, answers the sender 502 or
