@@ -304,17 +304,27 @@ const (
 var seqField = regexp.MustCompile(`"(seq|for)":([0-9]+)`)
 
 // lastSeq returns the highest Seq (or For) among the last records of the
-// good part of f, which ends at end.
+// good part of f, which ends at end. Blank lines are skipped, not counted.
 func lastSeq(f *os.File, end int64) (uint64, error) {
 	var highest uint64
-	pos := end - 1 // the newline that ends the line under consideration
-	for n := 0; pos >= 0 && n < seqLookBack && end-pos < seqLookBackBytes; n++ {
-		nl, err := lastNewline(f, pos)
+	pos, newest := end, int64(-1)
+	for range seqLookBack {
+		last, err := lastNonSpace(f, pos)
+		if err != nil {
+			return 0, fmt.Errorf("capture: read %s: %w", f.Name(), err)
+		}
+		if newest < 0 {
+			newest = last
+		}
+		if last < 0 || newest-last >= seqLookBackBytes {
+			break
+		}
+		nl, err := lastNewline(f, last)
 		if err != nil {
 			return 0, fmt.Errorf("capture: read %s: %w", f.Name(), err)
 		}
 		var head [128]byte
-		k, err := f.ReadAt(head[:min(int64(len(head)), pos-nl-1)], nl+1)
+		k, err := f.ReadAt(head[:min(int64(len(head)), last-nl)], nl+1)
 		if err != nil && !errors.Is(err, io.EOF) {
 			return 0, fmt.Errorf("capture: read %s: %w", f.Name(), err)
 		}
@@ -323,7 +333,7 @@ func lastSeq(f *os.File, end int64) (uint64, error) {
 				highest = max(highest, v)
 			}
 		}
-		pos = nl
+		pos = nl + 1
 	}
 	return highest, nil
 }
@@ -352,33 +362,31 @@ func (w *Writer) repair() error {
 	}
 	// Walk back over blank lines to the last record. If it does not parse
 	// it is torn too (a crash can leave garbage before the newline).
-	end := cut - 1 // the newline that ends the line under consideration
+	end := cut // the lines under consideration end before end
 	movedBad := false
-	for end >= 0 {
-		nl, err := lastNewline(w.f, end)
+	for {
+		last, err := lastNonSpace(w.f, end)
+		if err != nil {
+			return fmt.Errorf("capture: read %s: %w", w.path, err)
+		}
+		if last < 0 {
+			break // nothing but blank lines
+		}
+		nl, err := lastNewline(w.f, last)
 		if err != nil {
 			return fmt.Errorf("capture: read %s: %w", w.path, err)
 		}
 		start := nl + 1
-		line := make([]byte, end-start)
-		if _, err := w.f.ReadAt(line, start); err != nil {
-			return fmt.Errorf("capture: read %s: %w", w.path, err)
-		}
-		if len(bytes.TrimSpace(line)) == 0 {
-			end = nl
-			continue
-		}
-		var head struct {
-			Seq uint64 `json:"seq"`
-		}
-		if json.Unmarshal(line, &head) == nil {
+		if parses, err := w.parsesAsRecord(start, last+1); err != nil {
+			return err
+		} else if parses {
 			break
 		}
 		if movedBad {
 			break // a second bad line: corruption, for a reader to report
 		}
 		// The last record does not parse: torn; look further back.
-		cut, end, movedBad = start, nl, true
+		cut, end, movedBad = start, start, true
 	}
 	if cut < size {
 		if err := w.moveTail(cut, size); err != nil {
@@ -388,6 +396,45 @@ func (w *Writer) repair() error {
 	w.size = cut
 	w.lastSeq, err = lastSeq(w.f, cut)
 	return err
+}
+
+// parsesAsRecord reports whether the bytes from start to end of the file
+// parse as a record's head. A line longer than a Reader reads does not:
+// it is not read into memory.
+func (w *Writer) parsesAsRecord(start, end int64) (bool, error) {
+	if end-start > maxLineBytes {
+		return false, nil
+	}
+	line := make([]byte, end-start)
+	if _, err := w.f.ReadAt(line, start); err != nil {
+		return false, fmt.Errorf("capture: read %s: %w", w.path, err)
+	}
+	var head struct {
+		Seq uint64 `json:"seq"`
+	}
+	return json.Unmarshal(line, &head) == nil, nil
+}
+
+// lastNonSpace returns the offset of the last byte before offset end that
+// is not ASCII white space (what a blank line holds), or -1.
+func lastNonSpace(r io.ReaderAt, end int64) (int64, error) {
+	var buf [64 << 10]byte
+	for end > 0 {
+		n := min(int64(len(buf)), end)
+		b := buf[:n]
+		if _, err := r.ReadAt(b, end-n); err != nil && !errors.Is(err, io.EOF) {
+			return 0, err
+		}
+		for i := len(b) - 1; i >= 0; i-- {
+			switch b[i] {
+			case ' ', '\t', '\n', '\v', '\f', '\r':
+			default:
+				return end - n + int64(i), nil
+			}
+		}
+		end -= n
+	}
+	return -1, nil
 }
 
 func (w *Writer) moveTail(cut, size int64) error {

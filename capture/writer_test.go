@@ -245,6 +245,9 @@ func TestWriterOpenRepairsTornTail(t *testing.T) {
 		{name: "torn line", content: append(append([]byte{}, good...), `{"v":1,"seq":9,"bo`...), wantTail: `{"v":1,"seq":9,"bo`, wantSeq: 8},
 		{name: "only a torn line", content: []byte(`{"v":1,"se`), wantTail: `{"v":1,"se`, wantSeq: 0},
 		{name: "garbage last line with a newline", content: append(append([]byte{}, good...), "\x00\x00\x00\n"...), wantTail: "\x00\x00\x00\n", wantSeq: 8},
+		// One read per line of a file padded with blank lines took minutes.
+		{name: "good file, many blank lines after", content: append(append([]byte{}, good...), strings.Repeat(" \r\n\t\n", 2<<20)...), wantSeq: 8},
+		{name: "garbage after many blank lines", content: append(append(append([]byte{}, good...), strings.Repeat("\n", 4<<20)...), "garbage  \n\n"...), wantTail: "garbage  \n\n", wantSeq: 8},
 		{name: "torn after a long line", content: append(mustLine(t, newRecord(3, strings.Repeat("b", 200<<10))), "{"...), wantTail: "{", wantSeq: 3},
 	}
 	for _, tt := range tests {
