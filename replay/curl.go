@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hooklab/hooklab/capture"
+	"github.com/hooklab/hooklab/internal/term"
 )
 
 // Curl returns a curl command that replays rec to url as Build would
@@ -21,10 +22,12 @@ import (
 // curl adds headers of its own: it is told not to send Accept, User-Agent,
 // Content-Type and Expect unless the record has them, and to speak
 // HTTP/1.1, which keeps the names' spelling (HTTP/2 lowercases them). curl
-// writes Host first and Content-Length last. It fails for a header Build
-// refuses and for one that is not UTF-8 or holds a C1 control character,
-// which the command could not carry to a terminal safely; a HAR log
-// (HAR) holds those.
+// writes Host first and Content-Length last, and is told not to expand
+// {} and [] in url. It fails for a header Build refuses and for one that
+// is not UTF-8 or holds a rune a terminal acts on or that makes the
+// command read differently from what it is (a C1 control, a line
+// separator, a bidirectional override), which the command could not
+// carry to a terminal safely; a HAR log (HAR) holds those.
 func Curl(rec *capture.Record, url, bodyFile string) (string, error) {
 	headers, err := Headers(rec)
 	if err != nil {
@@ -38,13 +41,15 @@ func Curl(rec *capture.Record, url, bodyFile string) (string, error) {
 		return "", fmt.Errorf("seq %d: the recorded method %q is not an HTTP method", rec.Seq, method)
 	}
 	// One option a line.
-	lines := [][]string{{"curl", "--http1.1", "--silent", "--show-error", "--include"}}
+	// --globoff: curl would expand {a,b} and [1-3] in the URL into several
+	// requests.
+	lines := [][]string{{"curl", "--http1.1", "--globoff", "--silent", "--show-error", "--include"}}
 	if method != http.MethodPost {
 		lines[0] = append(lines[0], "--request", method)
 	}
 	has := map[string]bool{}
 	for _, f := range headers {
-		if !utf8.ValidString(f.Value) || strings.ContainsFunc(f.Value, isC1) {
+		if !utf8.ValidString(f.Value) || strings.ContainsFunc(f.Value, unsafeInCommand) {
 			return "", fmt.Errorf("seq %d: header %s is not plain UTF-8 text; a curl command cannot carry it safely: export a HAR log instead", rec.Seq, f.Name)
 		}
 		has[strings.ToLower(f.Name)] = true
@@ -77,8 +82,10 @@ func Curl(rec *capture.Record, url, bodyFile string) (string, error) {
 	return b.String(), nil
 }
 
-// isC1 reports a C1 control character, which some terminals act on.
-func isC1(r rune) bool { return r >= 0x80 && r <= 0x9f }
+// unsafeInCommand reports a rune a header value may not hold in a printed
+// command: one term.UnsafeRune names, but tab, which a value may hold and
+// single quotes carry as it is.
+func unsafeInCommand(r rune) bool { return r != '\t' && term.UnsafeRune(r) }
 
 // shellQuote returns s as one word for a POSIX shell: as it is when it
 // holds only characters no shell treats specially, else in single quotes,

@@ -76,6 +76,8 @@ func TestCurlRefuses(t *testing.T) {
 		{name: "escape", value: "\x1b]0;title\x07", want: "control character"},
 		{name: "C1 control", value: "a\u009bb", want: "HAR"},
 		{name: "not UTF-8", value: "a\xffb", want: "HAR"},
+		{name: "bidi override", value: "safe\u202e\u2066txt.exe", want: "HAR"},
+		{name: "line separator", value: "a\u2028b", want: "HAR"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -99,7 +101,7 @@ func TestCurlText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `curl --http1.1 --silent --show-error --include --request PUT \
+	want := `curl --http1.1 --globoff --silent --show-error --include --request PUT \
   --header 'Content-Type: application/json' \
   --header 'X-Quote: it'\''s' \
   --header Accept: \
@@ -227,5 +229,36 @@ func TestHAR(t *testing.T) {
 	empty, err := replay.HAR(nil, "http://127.0.0.1/")
 	if err != nil || !bytes.Contains(empty, []byte(`"entries": []`)) {
 		t.Errorf("HAR of nothing: %s, %v; want an empty entries list", empty, err)
+	}
+}
+
+// TestCurlDoesNotGlob: curl expands {a,b} and [1-3] in a URL into several
+// requests unless told not to; a replay is one request to the URL given.
+func TestCurlDoesNotGlob(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Skip("curl is not installed")
+	}
+	dir := t.TempDir()
+	bodyFile := filepath.Join(dir, "body")
+	rec := &capture.Record{Method: "POST", Body: []byte("{}"), Headers: []capture.Header{{"Content-Type", "application/json"}}}
+	if err := os.WriteFile(bodyFile, rec.Body, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base, seen := mustRecorder(t)
+	cmdline, err := replay.Curl(rec, base+"/hook?events={push,ping}&ids[]=1", bodyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.CommandContext(t.Context(), "sh", "-c", cmdline).CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s\ncommand:\n%s", err, out, cmdline)
+	}
+	got := mustSeen(t, seen)
+	if want := "POST /hook?events={push,ping}&ids[]=1 HTTP/1.1"; !strings.HasPrefix(got.head, want+"\r\n") {
+		t.Errorf("request line of %q, want %q", got.head, want)
+	}
+	select {
+	case more := <-seen:
+		t.Errorf("curl sent a second request: %q", more.head)
+	default:
 	}
 }

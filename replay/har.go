@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hooklab/hooklab/capture"
+	"github.com/hooklab/hooklab/internal/term"
 )
 
 // HAR 1.2 (http://www.softwareishard.com/blog/har-12-spec/), the parts a
@@ -155,7 +157,34 @@ func HAR(recs []*capture.Record, url string) ([]byte, error) {
 		}
 		f.Log.Entries = append(f.Log.Entries, e)
 	}
-	return json.MarshalIndent(f, "", "  ")
+	b, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return TerminalSafeJSON(b), nil
+}
+
+// TerminalSafeJSON returns the JSON text b with every rune a terminal
+// could act on written as a \u escape, which JSON reads back as the same
+// rune: encoding/json escapes the C0 controls, but writes DEL, the C1
+// controls, the line separators and the bidirectional overrides as they
+// are. Such runes can only be inside strings, so the JSON means what it
+// did. b is returned as it is when it holds none.
+func TerminalSafeJSON(b []byte) []byte {
+	if !bytes.ContainsFunc(b, term.UnsafeRune) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+32)
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if term.UnsafeRune(r) && r >= 0x7f {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		} else {
+			out = append(out, b[:size]...)
+		}
+		b = b[size:]
+	}
+	return out
 }
 
 // harAnswer returns the response of rec's entry and its wait in ms.

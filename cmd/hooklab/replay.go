@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -391,6 +392,10 @@ func sendReplays(ctx context.Context, sys system, plans []sendPlan, reqs []*send
 				return err
 			}
 		} else {
+			// The event comes from the capture (a header, or the body for
+			// Stripe), which its sender wrote: send's line prints it as is.
+			rep.Request.Event = term.Sanitize(rep.Request.Event, 80)
+			rep.Request.Delivery = term.Sanitize(rep.Request.Delivery, 80)
 			rep.print(sys.stdout, term.NewPalette(plan.color))
 		}
 		switch {
@@ -444,9 +449,8 @@ func exportCurl(sys system, recs []*capture.Record, o replayOptions, target stri
 		if err != nil {
 			return err
 		}
-		// The body may hold what the sender would not show anyone.
-		if err := os.WriteFile(path, rec.Body, 0o600); err != nil {
-			return fmt.Errorf("cannot write the body file: %w", err)
+		if err := writeBodyFile(path, rec.Body); err != nil {
+			return err
 		}
 		if i > 0 {
 			fmt.Fprintln(sys.stdout)
@@ -456,6 +460,30 @@ func exportCurl(sys system, recs []*capture.Record, o replayOptions, target stri
 		if !rec.BodyComplete {
 			fmt.Fprintf(sys.stderr, "hooklab: warning: seq %d: the body was not received whole; the file holds the %s that arrived\n", rec.Seq, term.HumanBytes(int64(len(rec.Body))))
 		}
+	}
+	return nil
+}
+
+// writeBodyFile writes body to path, mode 0600 (the body may hold what
+// the sender would not show anyone), through a new file renamed into
+// place: an older file of that name keeps neither its content nor its
+// mode, and a symlink planted there (in a shared --out directory) is
+// replaced, never written through.
+func writeBodyFile(path string, body []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("cannot write the body file: %w", err)
+	}
+	_, err = f.Write(body)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("cannot write the body file %s: %w", path, err)
 	}
 	return nil
 }
@@ -507,7 +535,12 @@ func listCapture(w io.Writer, recs []*capture.Record, asJSON bool) error {
 			if e := r.Exec; e != nil {
 				l.Exec = &listedExec{e.Program, e.Queued, e.ExitCode, e.Reason, e.Error, e.DurationMS}
 			}
-			if err := writeJSON(w, l); err != nil {
+			// A capture's strings were chosen by its sender.
+			var b bytes.Buffer
+			if err := writeJSON(&b, l); err != nil {
+				return err
+			}
+			if _, err := w.Write(replay.TerminalSafeJSON(b.Bytes())); err != nil {
 				return err
 			}
 		}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/hooklab/hooklab/capture"
 	"github.com/hooklab/hooklab/internal/golden"
+	"github.com/hooklab/hooklab/internal/term"
 	"github.com/hooklab/hooklab/sender"
 	"github.com/hooklab/hooklab/signing"
 )
@@ -586,4 +587,127 @@ func TestReplayInterrupted(t *testing.T) {
 	file := mustCaptureFile(t, dir, replayRecord(1, "ping", 200), replayRecord(2, "push", 200))
 	res := runStopped(t, world{dir: dir}, "replay", file, "--url", mustClosedURL(t))
 	checkOutput(t, res, exitError, nil, []string{"interrupted after 0 of 2 deliveries"})
+}
+
+// unsafeForTerminal reports a rune a terminal could act on, found in s.
+func unsafeForTerminal(s string) (rune, bool) {
+	for _, r := range s {
+		if r != '\n' && r != '\t' && term.UnsafeRune(r) {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// TestReplayOutputIsTerminalSafe: what a capture holds was chosen by its
+// sender, and a replay's answer line shows the event as the receiver will
+// see it: from a header, or from the body (Stripe's type).
+func TestReplayOutputIsTerminalSafe(t *testing.T) {
+	stripe := stripeReplayRecord(t)
+	stripe.Body = []byte(`{"id":"evt_9","type":"invoice.paid\u001b]0;owned\u0007\u001b[2J"}`)
+	github := replayRecord(2, "push\u202e\u009b31m", 200)
+	for _, tt := range []struct {
+		name string
+		rec  *capture.Record
+	}{
+		{name: "event in the body", rec: stripe},
+		{name: "event in a header", rec: github},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			file := mustCaptureFile(t, dir, tt.rec)
+			target, got := mustRawRecorder(t, 200)
+			res := runHooklab(t, world{dir: dir}, "replay", file, "--url", target)
+			checkOutput(t, res, exitOK, []string{"✓ 200 "}, nil)
+			mustRecorded(t, got)
+			if r, ok := unsafeForTerminal(res.stdout + res.stderr); ok {
+				t.Errorf("the output holds %U:\n%q", r, res.stdout)
+			}
+		})
+	}
+}
+
+// TestReplayExportCurlBodyFile: the body file is the capture's own, mode
+// 0600 even when a file of that name was there, and a symlink planted in
+// its place (a shared --out directory) is replaced, not written through.
+func TestReplayExportCurlBodyFile(t *testing.T) {
+	rec := replayRecord(2, "push", 200)
+	for _, tt := range []struct {
+		name  string
+		plant func(t *testing.T, path, victim string)
+	}{
+		{name: "new", plant: func(*testing.T, string, string) {}},
+		{name: "an older file, world-readable", plant: func(t *testing.T, path, _ string) {
+			if err := os.WriteFile(path, []byte("older"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "a symlink", plant: func(t *testing.T, path, victim string) {
+			if err := os.Symlink(victim, path); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			file := mustCaptureFile(t, dir, rec)
+			victim := filepath.Join(t.TempDir(), "victim")
+			if err := os.WriteFile(victim, []byte("keep me"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			path := file + ".seq2.body"
+			tt.plant(t, path, victim)
+
+			res := runHooklab(t, world{dir: dir}, "replay", file, "--export", "curl")
+			checkOutput(t, res, exitOK, []string{path}, nil)
+			fi, err := os.Lstat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !fi.Mode().IsRegular() || fi.Mode().Perm() != 0o600 {
+				t.Errorf("body file mode %v, want a regular file with mode 0600", fi.Mode())
+			}
+			if b, err := os.ReadFile(path); err != nil || !bytes.Equal(b, rec.Body) {
+				t.Errorf("body file: %v, %q; want the body", err, b)
+			}
+			if b, _ := os.ReadFile(victim); string(b) != "keep me" {
+				t.Errorf("the symlink's target was written: %q", b)
+			}
+		})
+	}
+}
+
+// TestReplayJSONIsTerminalSafe: JSON escapes the C0 controls but writes
+// C1 controls, line separators and bidirectional overrides as they are;
+// --list --json and --export har escape those too, and the values read
+// back the same.
+func TestReplayJSONIsTerminalSafe(t *testing.T) {
+	const event = "push\u202e\u009b31m\u2028"
+	dir := t.TempDir()
+	rec := replayRecord(1, event, 200)
+	rec.Verdict.Detail = "a DEL \u007f"
+	rec.Headers = append(rec.Headers, capture.Header{"X-Odd", "\u2066right-to-left\u2069\u0085"})
+	file := mustCaptureFile(t, dir, rec)
+	for _, args := range [][]string{
+		{"replay", "--list", "--json", file},
+		{"replay", "--export", "har", file},
+	} {
+		t.Run(args[1], func(t *testing.T) {
+			res := runHooklab(t, world{dir: dir}, args...)
+			checkOutput(t, res, exitOK, nil, nil)
+			if r, ok := unsafeForTerminal(res.stdout); ok {
+				t.Errorf("the output holds %U:\n%s", r, res.stdout)
+			}
+			if strings.Contains(res.stdout, "\x7f") {
+				t.Errorf("the output holds DEL:\n%s", res.stdout)
+			}
+			if !strings.Contains(res.stdout, `\u202e`) || !strings.Contains(res.stdout, `\u2066right-to-left\u2069\u0085`) {
+				t.Errorf("the output does not escape the runes as JSON:\n%s", res.stdout)
+			}
+			var v any
+			if err := json.Unmarshal([]byte(res.stdout), &v); err != nil {
+				t.Errorf("not JSON: %v", err)
+			}
+		})
+	}
 }
