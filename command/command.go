@@ -70,7 +70,9 @@ type Config struct {
 	// that deploy must not overlap.
 	Concurrency int
 	// Queue is how many deliveries may wait beyond the running ones; past
-	// it deliveries are answered exec_busy. Default 16.
+	// it deliveries are answered exec_busy. Default 16. A delivery whose
+	// sender waits for the result waits in the queue at most Timeout;
+	// then it is answered exec_busy and its program is not run.
 	Queue int
 	// Async answers every delivery exec_started at once and runs the
 	// program after the answer; its result goes to Log.
@@ -245,6 +247,34 @@ type job struct {
 	// result receives the result when a handler waits for it; nil when
 	// nobody waits any more (or ever did), and the result is logged.
 	result chan *receiver.ExecResult
+	// started is set by the worker that runs the job; withdrawn by a
+	// handler that stopped waiting for its turn. Whichever comes first
+	// wins: a withdrawn job is never run.
+	started, withdrawn bool
+}
+
+// start marks j as running and reports whether it may run: false when its
+// handler withdrew it.
+func (j *job) start() bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.withdrawn {
+		return false
+	}
+	j.started = true
+	return true
+}
+
+// withdraw takes j back from the queue unless it has started, and reports
+// whether it did.
+func (j *job) withdraw() bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.started {
+		return false
+	}
+	j.withdrawn, j.result = true, nil
+	return true
 }
 
 // deliver hands res to the waiting handler and reports whether there was
@@ -282,7 +312,10 @@ func (j *job) detach() (*receiver.ExecResult, bool) {
 // forward (d.Forward set) the app has answered the sender, so the job is
 // queued and the verdict kept. When the queue is full the delivery is
 // answered exec_busy with Retry-After, or, after a forward, a warning is
-// logged.
+// logged. A waiting delivery whose program has not started within
+// Config.Timeout (the programs before it took the time) is taken back from
+// the queue, never run, and answered exec_busy with Retry-After, so that
+// the sender hears within twice the timeout however long the queue.
 //
 // When the sender goes away while Handoff waits, Handoff returns
 // exec_started and the job goes on (to its end or its timeout); its result
@@ -328,16 +361,33 @@ func (r *Runner) Handoff(w http.ResponseWriter, req *http.Request, d *receiver.D
 	if req != nil {
 		ctx = req.Context()
 	}
-	select {
-	case res := <-j.result:
-		return outcome(res)
-	case <-ctx.Done():
-		if res, ok := j.detach(); ok {
+	// A job waits for its turn at most Timeout: past that it is taken
+	// back, so that the sender is answered within twice the timeout (and
+	// the kill grace) however long the queue, never cut off by a server's
+	// write timeout with no answer at all.
+	turn := time.NewTimer(r.timeout)
+	defer turn.Stop()
+	for {
+		select {
+		case res := <-j.result:
 			return outcome(res)
+		case <-turn.C:
+			if j.withdraw() {
+				why := fmt.Sprintf("%s not run: it waited %v (the exec timeout) for its turn behind the deliveries before it", r.name, r.timeout)
+				return receiver.Outcome{
+					Reason: receiver.ReasonExecBusy, Detail: why, RetryAfter: "1",
+					Exec: &receiver.ExecResult{Program: r.name, Reason: receiver.ReasonExecBusy, ExitCode: -1, Error: why},
+				}
+			}
+			// It runs: it ends within its own timeout.
+		case <-ctx.Done():
+			if res, ok := j.detach(); ok {
+				return outcome(res)
+			}
+			queued.Reason = receiver.ReasonExecStarted
+			queued.Detail = "the sender went away before " + r.name + " ended; it goes on and its result is logged"
+			return queued
 		}
-		queued.Reason = receiver.ReasonExecStarted
-		queued.Detail = "the sender went away before " + r.name + " ended; it goes on and its result is logged"
-		return queued
 	}
 }
 
@@ -364,6 +414,9 @@ func outcome(res *receiver.ExecResult) receiver.Outcome {
 // work runs queued jobs until the queue is closed and drained.
 func (r *Runner) work() {
 	for j := range r.jobs {
+		if !j.start() {
+			continue // its handler answered exec_busy and went on
+		}
 		res := r.run(j)
 		if !j.deliver(res) {
 			r.logResult(j, res)

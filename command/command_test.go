@@ -635,6 +635,44 @@ func TestQueueFull(t *testing.T) {
 	}
 }
 
+// A sender that waits for its program's result is answered exec_busy,
+// and the program is not run for it, when it did not get its turn within
+// the timeout: a long queue behind slow programs must not keep the sender
+// past its own patience and the server's write timeout, with no answer.
+func TestWaitForTurnIsBounded(t *testing.T) {
+	g := mustGate(t)
+	marker := filepath.Join(t.TempDir(), "second-ran")
+	// The first delivery holds the only worker well past the 200 ms timeout:
+	// it ignores SIGTERM, so it is killed only after the kill grace.
+	prog := mustScript(t, t.TempDir(), "prog.sh", `if [ "$(cat)" = first ]; then trap '' TERM; `+gateSh+`; else touch "$3"; fi`)
+	r := mustRunner(t, Config{Program: prog, Args: append(g.args(), marker), Concurrency: 1, Queue: 4, Timeout: 200 * time.Millisecond})
+	first := startHandoff(context.Background(), r, newDelivery(1, "push", "a", []byte("first")))
+	g.mustStart(t)
+	out := mustHandoff(t, r, newDelivery(2, "push", "b", []byte("second")))
+	if out.Reason != receiver.ReasonExecBusy || out.RetryAfter != "1" || out.Exec == nil || out.Exec.Reason != receiver.ReasonExecBusy || !strings.Contains(out.Detail, "for its turn") {
+		t.Errorf("the delivery that waited got %q %q (Retry-After %q, exec %+v); want exec_busy for its turn, Retry-After 1", out.Reason, out.Detail, out.RetryAfter, out.Exec)
+	}
+	if out := mustOutcome(t, first); out.Reason != receiver.ReasonExecTimeout {
+		t.Errorf("the first delivery got %q %s; want exec_timeout", out.Reason, out.Detail)
+	}
+	// The worker is free: a third delivery runs, and the withdrawn second
+	// one never did.
+	if out := mustHandoff(t, r, newDelivery(3, "push", "c", []byte("third"))); out.Reason != receiver.ReasonOK {
+		t.Errorf("the third delivery got %q %s; want ok", out.Reason, out.Detail)
+	}
+	if err := os.Remove(marker); err != nil {
+		t.Fatalf("the third delivery's program left no marker: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	if err := r.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(marker); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the withdrawn delivery's program ran (stat: %v)", err)
+	}
+}
+
 func TestAsync(t *testing.T) {
 	tests := []struct {
 		name      string

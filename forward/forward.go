@@ -240,8 +240,11 @@ func (f *Forwarder) Handoff(w http.ResponseWriter, r *http.Request, d *receiver.
 	ctx, cancel := context.WithTimeout(r.Context(), f.timeout)
 	defer cancel()
 	in := r.WithContext(ctx)
+	deadline, _ := ctx.Deadline()
+	sender := http.NewResponseController(w)
 
 	var ex exchange
+	var writeBounded bool // the sender's write deadline is the forward's
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			f.rewrite(pr, body, signed)
@@ -255,6 +258,16 @@ func (f *Forwarder) Handoff(w http.ResponseWriter, r *http.Request, d *receiver.
 			ex.header = res.Header.Clone()
 			ex.body = &keptBody{rc: res.Body, max: f.keep}
 			res.Body = ex.body
+			// The app's headers as they are: without a Content-Type of
+			// its own, net/http would sniff one for the sender.
+			if _, ok := res.Header["Content-Type"]; !ok {
+				w.Header()["Content-Type"] = nil
+			}
+			// Passing the answer on ends at the timeout too: a sender
+			// that does not read a large answer must not hold the
+			// forward (its slot and its connection to the app) until
+			// the server's own write timeout, if any.
+			writeBounded = sender.SetWriteDeadline(deadline) == nil
 			return nil
 		},
 		// The receiver answers failures itself: record, never write.
@@ -262,8 +275,23 @@ func (f *Forwarder) Handoff(w http.ResponseWriter, r *http.Request, d *receiver.
 		ErrorLog:     f.errorLog,
 	}
 
+	// An HTTP/1.0 sender must not get the app's 1xx interim answers.
+	pw := w
+	if !r.ProtoAtLeast(1, 1) {
+		pw = noInterim{w}
+	}
 	start := f.now()
-	aborted := serve(proxy, w, in)
+	aborted := serve(proxy, pw, in)
+	if writeBounded && !aborted && ex.body != nil && ex.body.err == nil {
+		// The answer must reach the sender by the deadline. Then the
+		// deadline is lifted, so that the few bytes net/http writes after
+		// the handler (a chunked answer's end) are not cut off by it;
+		// net/http sets the next request's deadline itself.
+		if err := sender.Flush(); err != nil {
+			aborted = true
+		}
+		sender.SetWriteDeadline(time.Time{})
+	}
 	latency := f.now().Sub(start)
 
 	res := &receiver.ForwardResult{URL: f.targetStr, Status: ex.status, Latency: latency}
@@ -292,6 +320,13 @@ func (f *Forwarder) Handoff(w http.ResponseWriter, r *http.Request, d *receiver.
 	case ex.body.err != nil:
 		cause = ex.body.err
 		out.Reason, out.Detail = f.explainBroken(r, cause)
+	case !time.Now().Before(deadline):
+		// The write to the sender hit the deadline (and the server then
+		// cancelled the sender's context, maybe before ctx saw its
+		// deadline).
+		cause = errors.New("writing the app's answer to the sender did not end within the timeout")
+		out.Reason = receiver.ReasonForwardTimeout
+		out.Detail = fmt.Sprintf("the app's answer was not passed on within %v (--forward-timeout): the sender did not read it; the sender's connection was closed", f.timeout)
 	default:
 		cause = errors.New("writing the app's answer to the sender failed")
 		out.Reason = receiver.ReasonForwardFailed
@@ -350,6 +385,10 @@ func (f *Forwarder) rewrite(pr *httputil.ProxyRequest, body *bodySource, signed 
 	// webhook is never one.
 	out.Header.Del("Connection")
 	out.Header.Del("Upgrade")
+	// The body was read whole already: a sender's Expect: 100-continue
+	// would only make the Transport wait for the app's 100 before sending
+	// it, and pass that 100 on to the sender.
+	out.Header.Del("Expect")
 	pr.SetXForwarded()
 
 	out.Body, out.GetBody = body.reader(), func() (io.ReadCloser, error) { return body.reader(), nil }
@@ -422,6 +461,20 @@ func (f *Forwarder) explainBroken(r *http.Request, err error) (receiver.Reason, 
 		return receiver.ReasonForwardFailed, fmt.Sprintf("%s broke off its answer: %v; the sender's connection was closed", at, err)
 	}
 }
+
+// noInterim drops the 1xx interim answers ReverseProxy passes on from the
+// app, for a sender that speaks HTTP/1.0 and must not get them.
+type noInterim struct{ http.ResponseWriter }
+
+func (n noInterim) WriteHeader(code int) {
+	if code >= 100 && code <= 199 && code != http.StatusSwitchingProtocols {
+		return
+	}
+	n.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the sender's writer.
+func (n noInterim) Unwrap() http.ResponseWriter { return n.ResponseWriter }
 
 // errBodyGone is what a late read of the request body gets, after Handoff
 // returned and the body's buffer may hold another delivery.

@@ -750,3 +750,105 @@ func TestForwardSoak(t *testing.T) {
 		t.Errorf("answered %d + busy %d + other %d = %d, want %d with some answered", answered.Load(), busy.Load(), other.Load(), sum, total)
 	}
 }
+
+// mustRawRequest sends a raw request to the front over a connection of its
+// own, to be closed after the answer, and returns the connection, for a
+// test that reads (or does not read) the answer itself.
+func mustRawRequest(tb testing.TB, front *httptest.Server, proto, body string) net.Conn {
+	tb.Helper()
+	conn, err := net.Dial("tcp", front.Listener.Addr().String())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { conn.Close() })
+	fmt.Fprintf(conn, "POST /hook %s\r\nHost: listen.example\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", proto, len(body), body)
+	return conn
+}
+
+func TestForwardDropsExpect(t *testing.T) {
+	app, got := mustApp(t, func(http.ResponseWriter, *http.Request) {})
+	f := mustForwarder(t, forward.Config{URL: mustURL(t, app.URL)})
+
+	// The receiver has read the body already: the app must not be asked
+	// to say 100 Continue before it gets it.
+	r, d := newDelivery(t.Context(), []byte(`{"a":1}`), http.Header{"Expect": {"100-continue"}})
+	if out := f.Handoff(httptest.NewRecorder(), r, d); !out.Answered {
+		t.Fatalf("outcome = %+v, want the app's answer", out)
+	}
+	if req := receive(t, got, "request at the app"); len(req.Header.Values("Expect")) > 0 {
+		t.Errorf("the app got Expect: %q; the body is read already, it should have been dropped", req.Header.Values("Expect"))
+	}
+}
+
+func TestForwardAddsNoContentType(t *testing.T) {
+	app, _ := mustApp(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header()["Content-Type"] = nil // the app sends none
+		io.WriteString(w, "<html>plain words</html>")
+	})
+	f := mustForwarder(t, forward.Config{URL: mustURL(t, app.URL)})
+	front, outcomes := mustFront(t, f)
+
+	resp, err := http.Post(front.URL, "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	receive(t, outcomes, "outcome")
+	if ct, ok := resp.Header["Content-Type"]; ok {
+		t.Errorf("the sender got Content-Type %q; the app sent none", ct)
+	}
+}
+
+func TestForwardInterimAnswers(t *testing.T) {
+	tests := []struct {
+		proto     string
+		wantEarly bool
+	}{
+		{proto: "HTTP/1.1", wantEarly: true},
+		{proto: "HTTP/1.0", wantEarly: false}, // RFC 9110 15.2: never to an HTTP/1.0 client
+	}
+	for _, tt := range tests {
+		t.Run(tt.proto, func(t *testing.T) {
+			app, _ := mustApp(t, func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Link", "</style.css>; rel=preload")
+				w.WriteHeader(http.StatusEarlyHints)
+				io.WriteString(w, "done")
+			})
+			f := mustForwarder(t, forward.Config{URL: mustURL(t, app.URL)})
+			front, outcomes := mustFront(t, f)
+
+			conn := mustRawRequest(t, front, tt.proto, "{}")
+			receive(t, outcomes, "outcome")
+			conn.SetReadDeadline(time.Now().Add(deadline))
+			answer, _ := io.ReadAll(conn)
+			if early := bytes.Contains(answer, []byte(" 103 ")); early != tt.wantEarly {
+				t.Errorf("%s sender got %q; want the 103 passed on: %v", tt.proto, answer, tt.wantEarly)
+			}
+			if !bytes.Contains(answer, []byte(" 200 OK\r\n")) || !bytes.HasSuffix(answer, []byte("done")) {
+				t.Errorf("%s sender got %q, want the app's 200 done", tt.proto, answer)
+			}
+		})
+	}
+}
+
+func TestForwardSenderThatDoesNotReadTheAnswer(t *testing.T) {
+	app, _ := mustApp(t, func(w http.ResponseWriter, r *http.Request) {
+		chunk := bytes.Repeat([]byte("x"), 64<<10)
+		for r.Context().Err() == nil {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	})
+	f := mustForwarder(t, forward.Config{URL: mustURL(t, app.URL), Timeout: 200 * time.Millisecond})
+	front, outcomes := mustFront(t, f)
+
+	// The sender never reads: without a write deadline the forward would
+	// hold its slot and its connection to the app until the sender left.
+	mustRawRequest(t, front, "HTTP/1.1", "{}")
+	out := receive(t, outcomes, "outcome of a forward whose sender does not read the answer")
+	if !out.Answered || out.Status != http.StatusOK || out.Reason != receiver.ReasonForwardTimeout || !strings.Contains(out.Detail, "did not read") {
+		t.Errorf("outcome = %+v, want answered 200 with forward_timeout: the sender did not read", out)
+	}
+}
