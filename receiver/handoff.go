@@ -161,7 +161,10 @@ func (rc *Receiver) handoff(w http.ResponseWriter, r *http.Request, d *delivery,
 		}
 	}
 	accepted := d.reason == ReasonOK
-	if rc.forward != nil && (accepted || (rc.handoffAll && !d.verified && d.bodyRead)) {
+	// A refused delivery's event is the sender's word only, but --events
+	// is a filter, not a check: it limits what is forwarded all the same.
+	refusedWanted := rc.handoffAll && !d.verified && d.bodyRead && (len(rc.events) == 0 || rc.matchEvent(d.event))
+	if rc.forward != nil && (accepted || refusedWanted) {
 		out := rc.forward.Handoff(w, r, hd)
 		hd.Forward = out.Forward
 		settle(out)
@@ -224,3 +227,8 @@ func appendHandoffAttrs(attrs []slog.Attr, hd *Delivery) []slog.Attr {
 	}
 	return attrs
 }
+
+// NextSeq takes the next delivery number for a request that hooklab sends
+// itself and the receiver never sees (a replay from the inspector straight
+// to the app), so that its record does not share a number.
+func (rc *Receiver) NextSeq() uint64 { return rc.seq.Add(1) }

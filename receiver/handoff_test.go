@@ -108,6 +108,14 @@ func TestHandoff(t *testing.T) {
 			wantAnswered:  500,
 		},
 		{
+			name:         "--forward-all with --events does not forward a refused delivery of another event",
+			cfg:          func(fwd, _ *fakeHandoff) Config { return Config{Forward: fwd, HandoffRefused: true, Events: []string{"push"}} },
+			req:          newDelivery("ping", body, withHeader(signing.GitHubSignatureHeader, hubSignature("other", body))),
+			wantStatus:   401,
+			wantReason:   ReasonSignatureMismatch,
+			wantAnswered: 401,
+		},
+		{
 			name:         "a command that failed answers 500",
 			cfg:          func(_, ex *fakeHandoff) Config { return Config{Exec: ex} },
 			ex:           fakeHandoff{out: Outcome{Reason: ReasonExecFailed, Detail: "deploy exited with status 3", Exec: &ExecResult{ExitCode: 3}}},
@@ -245,5 +253,32 @@ func TestNewRefusesBadEventPattern(t *testing.T) {
 	s, _ := signing.NewGitHub(testSecret)
 	if _, err := New(Config{Scheme: s, Events: []string{"push["}}); err == nil {
 		t.Fatal("New accepted the event pattern push[")
+	}
+}
+
+// panicHandoff panics, as a forward that aborts its answer does.
+type panicHandoff struct{}
+
+func (panicHandoff) Handoff(http.ResponseWriter, *http.Request, *Delivery) Outcome {
+	panic(http.ErrAbortHandler)
+}
+
+// A handoff that panics still gives back the delivery's share of the
+// in-flight budget: otherwise large deliveries would soon all be refused.
+func TestHandoffPanicReleasesBudget(t *testing.T) {
+	body := []byte(`{"zen":"` + strings.Repeat("z", 80<<10) + `","hook_id":1}`)
+	rc, _ := mustReceiver(t, Config{Forward: panicHandoff{}, MaxInflight: 100 << 10})
+	for i := range 3 {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("the handoff's panic did not reach ServeHTTP's caller")
+				}
+			}()
+			rc.ServeHTTP(httptest.NewRecorder(), newDelivery("ping", body))
+		}()
+		if got := rc.inflight.inUse; got != 0 {
+			t.Fatalf("after panic %d, %d bytes of the budget are still held", i+1, got)
+		}
 	}
 }

@@ -243,6 +243,12 @@ func (h *TextHandler) handoffs(b *bytes.Buffer, attrs map[string]slog.Value, str
 		if st := int(intAttr(attrs, KeyAppStatus)); st > 0 {
 			used[KeyAppStatus] = true
 			b.WriteString(h.p.Status(st).Sprint(strconv.Itoa(st)))
+			// An answer that broke off after its status: the sender got
+			// less than the app meant to send.
+			if reason := str(KeyAppReason); reason != "" {
+				b.WriteString(" ")
+				failure(0, reason, str(KeyAppError))
+			}
 		} else {
 			failure(answered, str(KeyAppReason), str(KeyAppError))
 		}

@@ -58,6 +58,10 @@ func logSamples(t *testing.T, h slog.Handler) {
 		slog.String(KeySummary, "zen"), slog.Uint64(KeySeq, 5), slog.Int(KeyAnswered, 502),
 		slog.String(KeyAppReason, "forward_failed"), slog.String(KeyAppError, "the app at http://127.0.0.1:3000/hook refused the connection: is it running?"),
 		slog.Float64(KeyAppDuration, 0.3))...)
+	emit(slog.LevelWarn, MsgDelivery, append(common(200, "push", "", "d-9", 7421),
+		slog.String(KeySummary, "main"), slog.Uint64(KeySeq, 9), slog.Int(KeyAppStatus, 200),
+		slog.String(KeyAppReason, "forward_timeout"), slog.String(KeyAppError, "the app's answer broke off after 10 of 100000 bytes"),
+		slog.Float64(KeyAppDuration, 2001))...)
 	emit(slog.LevelInfo, MsgDelivery, append(common(200, "release", "published", "d-6", 900),
 		slog.String(KeySummary, "v1.0.0"), slog.Uint64(KeySeq, 6), slog.Int(KeyExecExit, 0), slog.Float64(KeyExecDuration, 40.5),
 		slog.String(KeyExecStdout, "deployed v1.0.0\n\x1b[31mred\n"))...)

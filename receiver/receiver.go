@@ -213,13 +213,25 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if d.health || !rc.hooked() {
 		rc.answer(w, d)
 		rc.record(r, d, start, nil, "")
-	} else {
-		rc.handoff(w, r, d, start)
+		rc.release(d)
+		return
 	}
-	// Every string kept from the body (summary, event, id) was copied out
-	// of it by the JSON decoder, and the answer and the record are written.
+	// The hooks run other packages' code: whatever happens in them (a
+	// forward aborting the answer panics), the body's buffer and its share
+	// of the in-flight budget are given back.
+	defer rc.release(d)
+	rc.handoff(w, r, d, start)
+}
+
+// release gives back what d holds: its body's buffer and its share of the
+// in-flight budget. Every string kept from the body (summary, event, id)
+// was copied out of it by the JSON decoder, and the answer and the record
+// are written.
+func (rc *Receiver) release(d *delivery) {
 	rc.bodies.put(d.bufHolder, d.buf)
+	d.bufHolder, d.buf = nil, nil
 	rc.inflight.release(d.reserved)
+	d.reserved = 0
 }
 
 // health answers GET /healthz. Health checks are logged but not counted
@@ -632,7 +644,7 @@ func (rc *Receiver) record(r *http.Request, d *delivery, start time.Time, hd *De
 	if hd != nil {
 		attrs = append(attrs, slog.Uint64(KeySeq, hd.Seq))
 		attrs = appendHandoffAttrs(attrs, hd)
-		if hd.Answered >= 500 && level < slog.LevelWarn {
+		if (hd.Answered >= 500 || (hd.Forward != nil && hd.Forward.Reason != "")) && level < slog.LevelWarn {
 			level = slog.LevelWarn
 		}
 	}
