@@ -108,8 +108,10 @@ func TestHandoff(t *testing.T) {
 			wantAnswered:  500,
 		},
 		{
-			name:         "--forward-all with --events does not forward a refused delivery of another event",
-			cfg:          func(fwd, _ *fakeHandoff) Config { return Config{Forward: fwd, HandoffRefused: true, Events: []string{"push"}} },
+			name: "--forward-all with --events does not forward a refused delivery of another event",
+			cfg: func(fwd, _ *fakeHandoff) Config {
+				return Config{Forward: fwd, HandoffRefused: true, Events: []string{"push"}}
+			},
 			req:          newDelivery("ping", body, withHeader(signing.GitHubSignatureHeader, hubSignature("other", body))),
 			wantStatus:   401,
 			wantReason:   ReasonSignatureMismatch,
