@@ -81,7 +81,15 @@ type Record struct {
 	Exec         *Exec    `json:"exec,omitempty"`
 	// Answered is the status the sender got in the end.
 	Answered int `json:"answered"`
+	// ReplayOf is the Seq of the delivery this one replays, when it was
+	// replayed from the inspector; 0 otherwise.
+	ReplayOf uint64 `json:"replay_of,omitempty"`
 }
+
+// ReplayHeader marks a delivery replayed from the inspector to the
+// listener: its value is the Seq of the original, which the replay's
+// Record keeps as ReplayOf.
+const ReplayHeader = "X-Hooklab-Replay-Of"
 
 // Verdict is hooklab's verdict on a delivery.
 type Verdict struct {

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -20,6 +22,7 @@ import (
 	"github.com/hooklab/hooklab/forward"
 	"github.com/hooklab/hooklab/internal/term"
 	"github.com/hooklab/hooklab/receiver"
+	"github.com/hooklab/hooklab/sender"
 	"github.com/hooklab/hooklab/show"
 	"github.com/hooklab/hooklab/signing"
 )
@@ -42,6 +45,7 @@ const (
 	defaultHandoffTimeout     = 10 * time.Second // what GitHub allows a receiver
 	defaultForwardConcurrency = 64
 	defaultExecQueue          = 16
+	defaultUIAddr             = "127.0.0.1:4040" // where ngrok's inspector is, too
 )
 
 // hubOptions are listen's flags that make it the hub between a sender and
@@ -62,6 +66,9 @@ type hubOptions struct {
 	ExecConcurrency    int
 	ExecQueue          int
 	ExecAsync          bool
+	UI                 bool
+	UIAddr             string
+	UIAddrSet          bool
 }
 
 func hubFlags() []cli.Flag {
@@ -82,6 +89,8 @@ func hubFlags() []cli.Flag {
 		&cli.IntFlag{Name: "exec-concurrency", Value: 1, Usage: "run at most `N` commands at once"},
 		&cli.IntFlag{Name: "exec-queue", Value: defaultExecQueue, Usage: "let at most `N` deliveries wait for the command; past it, 503 exec_busy with Retry-After"},
 		&cli.BoolFlag{Name: "exec-async", Usage: "answer 202 exec_started at once and run the command after the answer"},
+		&cli.BoolFlag{Name: "ui", Usage: "serve the inspector: a live page of every delivery, with its verdict, headers, body and replay"},
+		&cli.StringFlag{Name: "ui-addr", Value: defaultUIAddr, Usage: "`HOST:PORT` of the inspector (--ui); the next free port when the default is taken; loopback unless you say otherwise"},
 	}
 }
 
@@ -104,6 +113,7 @@ func hubOptionsFrom(c *cli.Context) hubOptions {
 		Exec:   c.String("exec"), ExecArgs: c.Args().Slice(),
 		ExecTimeout: c.Duration("exec-timeout"), ExecConcurrency: c.Int("exec-concurrency"),
 		ExecQueue: c.Int("exec-queue"), ExecAsync: c.Bool("exec-async"),
+		UI: c.Bool("ui"), UIAddr: c.String("ui-addr"), UIAddrSet: c.IsSet("ui-addr"),
 	}
 }
 
@@ -129,6 +139,7 @@ func resolveHub(o hubOptions) (hubConfig, error) {
 	o.ExecTimeout = cmp.Or(o.ExecTimeout, defaultHandoffTimeout)
 	o.ForwardConcurrency = cmp.Or(o.ForwardConcurrency, defaultForwardConcurrency)
 	o.ExecConcurrency = cmp.Or(o.ExecConcurrency, 1)
+	o.UIAddr = cmp.Or(o.UIAddr, defaultUIAddr)
 	h := hubConfig{record: o.Record, events: o.Events, forwardAll: o.ForwardAll, o: o}
 	var err error
 	if h.recordMax, err = parseSize(o.RecordMax); err != nil {
@@ -150,6 +161,11 @@ func resolveHub(o hubOptions) (hubConfig, error) {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return h, usageErrorf("--forward-to must be an http or https URL such as http://127.0.0.1:3000/webhook, got %q", o.ForwardTo)
 		}
+		if u.User != nil {
+			// It would be printed in the banner and never sent: the
+			// forward is a proxy, which sends no credentials of its own.
+			return h, usageErrorf("--forward-to must not hold a user or password (%s); the sender's own Authorization header is forwarded", u.Redacted())
+		}
 		h.forwardTo = u
 	} else {
 		for _, f := range []struct {
@@ -170,6 +186,14 @@ func resolveHub(o hubOptions) (hubConfig, error) {
 	if o.Exec == "" && len(o.ExecArgs) > 0 {
 		return h, usageErrorf("listen takes no arguments, got %q (arguments after -- are for --exec PROGRAM)", o.ExecArgs[0])
 	}
+	if o.UIAddrSet && !o.UI {
+		return h, usageErrorf("--ui-addr needs --ui")
+	}
+	if o.UI {
+		if _, port, err := net.SplitHostPort(o.UIAddr); err != nil || port == "" {
+			return h, usageErrorf("--ui-addr must be HOST:PORT, such as 127.0.0.1:4040, got %q", o.UIAddr)
+		}
+	}
 	if o.Exec == "" && o.ExecAsync {
 		return h, usageErrorf("--exec-async needs --exec PROGRAM")
 	}
@@ -188,6 +212,7 @@ type hub struct {
 	ring    *capture.Ring
 	forward *forward.Forwarder
 	runner  *command.Runner
+	resign  signing.Scheme // the app's, with --forward-secret
 	cfg     hubConfig
 	// execRecords counts the command results appended to the capture
 	// file, which are not deliveries.
@@ -220,6 +245,7 @@ func openHub(sys system, h hubConfig, listenScheme signing.Scheme, log *slog.Log
 				return nil, err
 			}
 			fc.Resign, fc.ResignHeaders = resign, strip
+			hb.resign = resign
 		}
 		f, err := forward.New(fc)
 		if err != nil {
@@ -288,6 +314,7 @@ func (hb *hub) config(out io.Writer) (fwd, exec receiver.Handoff, observe func(*
 	observe = func(d *receiver.Delivery) string {
 		headers, order := capture.RequestHeaders(d.Request)
 		rec := capture.FromDelivery(d, headers, order)
+		rec.ReplayOf = replayOf(rec)
 		hb.ring.Add(rec)
 		if hb.writer != nil {
 			hb.writer.Write(rec)
@@ -313,8 +340,8 @@ func (hb *hub) recordExec(seq uint64, res *receiver.ExecResult) {
 // captures reports whether deliveries are kept: in the ring and the file.
 // Keeping one copies its body and headers, which costs a few microseconds
 // and 64 MiB at most; that is paid only when something reads them (--record,
-// --show).
-func (hb *hub) captures() bool { return hb.writer != nil || hb.cfg.showOn }
+// --show, --ui).
+func (hb *hub) captures() bool { return hb.writer != nil || hb.cfg.showOn || hb.cfg.o.UI }
 
 // close stops the runner (letting queued commands finish within ctx),
 // the forwarder, and flushes the capture file.
@@ -398,4 +425,64 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// replayOf is the Seq of the delivery rec replays, from the header the
+// inspector's replays carry, when it came from this machine (only a link
+// on the page, but one that others need not draw).
+func replayOf(rec *capture.Record) uint64 {
+	host, _, _ := net.SplitHostPort(rec.Remote)
+	if !isLoopback(host) {
+		return 0
+	}
+	for _, h := range rec.Headers {
+		if strings.EqualFold(h.Name(), capture.ReplayHeader) {
+			n, _ := strconv.ParseUint(strings.TrimSpace(h.Value()), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// recordReplayToApp keeps a replay the inspector sent straight to the app:
+// it never passed the listener, so it has no verdict of hooklab's, only
+// the app's answer.
+func (hb *hub) recordReplayToApp(orig *capture.Record, seq uint64, target string, req *sender.Request, resp *sender.Response, now time.Time) {
+	headers := make([]capture.Header, 0, len(req.Header))
+	for _, f := range req.Header {
+		headers = append(headers, capture.Header{f.Name, f.Value})
+	}
+	app := &receiver.ForwardResult{URL: target, Status: resp.Status, Latency: resp.Duration, Header: resp.Header, Body: resp.Body}
+	rec := capture.FromDelivery(&receiver.Delivery{
+		Seq: seq, Received: now, Body: req.Body, BodyRead: true,
+		Reason: receiver.Reason("replayed_to_app"), Detail: "replayed from the inspector straight to the app at " + target + "; hooklab did not verify it",
+		Provider: orig.Verdict.Provider, Event: orig.Verdict.Event, Action: orig.Verdict.Action, ID: orig.Verdict.Delivery,
+		Summary: orig.Verdict.Summary, Forward: app, Answered: resp.Status,
+	}, headers, capture.OrderWire)
+	rec.Method, rec.Target, rec.Proto = orig.Method, req.URL.RequestURI(), "HTTP/1.1"
+	rec.ReplayOf = orig.Seq
+	hb.ring.Add(rec)
+	if hb.writer != nil {
+		hb.writer.Write(rec)
+	}
+}
+
+// writeTimeout is how long listen's server gives itself to answer, from
+// the end of a request's headers: the default, or, with a forward or a
+// command, long enough to read the body and wait for the app and the
+// command (a synchronous command may wait its turn for --exec-timeout,
+// then run for as long). A shorter one would cut off answers that were
+// still coming, and the sender would get none.
+func (h hubConfig) writeTimeout(lim receiver.Limits) time.Duration {
+	var wait time.Duration
+	if h.forwardTo != nil {
+		wait += h.o.ForwardTimeout
+	}
+	if h.o.Exec != "" {
+		wait += 2*h.o.ExecTimeout + 2*time.Second // and the kill's grace
+	}
+	if wait == 0 {
+		return lim.WriteTimeout
+	}
+	return max(lim.WriteTimeout, lim.ReadTimeout+wait+15*time.Second)
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/hooklab/hooklab/capture"
+	"github.com/hooklab/hooklab/receiver"
 	"github.com/hooklab/hooklab/signing"
 )
 
@@ -363,9 +364,11 @@ func TestListenHubUsageErrors(t *testing.T) {
 		want string
 	}{
 		{name: "a forward URL that is not http", args: []string{"--forward-to", "ftp://x/y"}, want: "--forward-to must be an http or https URL"},
+		{name: "credentials in the forward URL", args: []string{"--forward-to", "http://bob:hunter2@127.0.0.1:3000/hook"}, want: "--forward-to must not hold a user or password (http://bob:xxxxx@127.0.0.1:3000/hook)"},
 		{name: "--forward-all alone", args: []string{"--forward-all"}, want: "--forward-all needs --forward-to"},
 		{name: "arguments without --exec", args: []string{"--", "deploy"}, want: "arguments after -- are for --exec"},
 		{name: "a program that does not exist", args: []string{"--exec", "/no/such/program"}, want: "/no/such/program"},
+		{name: "--ui-addr without --ui", args: []string{"--ui-addr", "127.0.0.1:0"}, want: "--ui-addr needs --ui"},
 		{name: "a bad --show", args: []string{"--show", "everything"}, want: "--show must be headers, body or all"},
 		{name: "a bad event pattern", args: []string{"--events", "push["}, want: `--events: "push[" is not a valid pattern`},
 		{name: "--forward-provider without a secret", args: []string{"--forward-to", "http://127.0.0.1:1/", "--forward-provider", "standard"}, want: "--forward-provider needs --forward-secret"},
@@ -436,5 +439,87 @@ func TestListenForwardSoak(t *testing.T) {
 	}
 	if sum != count || stopped[0]["total"] != float64(count) {
 		t.Errorf("listen's summary adds up to %d (total %v), want %d: %v", sum, stopped[0]["total"], count, byStatus)
+	}
+}
+
+// The server's write timeout outlasts what a forward and a command may
+// take, so that a sender waiting for them still gets its answer.
+func TestHubWriteTimeout(t *testing.T) {
+	lim := receiver.DefaultLimits()
+	tests := []struct {
+		name string
+		o    hubOptions
+		want time.Duration
+	}{
+		{name: "no handoff", o: hubOptions{}, want: lim.WriteTimeout},
+		{name: "the default forward", o: hubOptions{ForwardTo: "http://127.0.0.1:3000/"}, want: lim.ReadTimeout + 25*time.Second},
+		{name: "a long forward", o: hubOptions{ForwardTo: "http://127.0.0.1:3000/", ForwardTimeout: 60 * time.Second}, want: lim.ReadTimeout + 75*time.Second},
+		{name: "a command waits its turn, then runs", o: hubOptions{Exec: "true", ExecTimeout: 30 * time.Second}, want: lim.ReadTimeout + 77*time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, err := resolveHub(tt.o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := h.writeTimeout(lim); got != tt.want {
+				t.Errorf("write timeout %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+// listen --ui serves the inspector and says where in its start record;
+// the page answers only to the host names it is bound to.
+func TestListenUI(t *testing.T) {
+	const secret = "hub-test-secret-0123456789abcdef0123"
+	p := startListen(t, world{env: map[string]string{envSecret: secret}},
+		"listen", "--addr", "127.0.0.1:0", "--log-format", "json", "--ui", "--ui-addr", "127.0.0.1:0")
+	start := recordsWith(mustJSONRecords(t, p.stdout.String()), "listening")
+	uiURL, _ := start[0]["ui_url"].(string)
+	if !strings.HasPrefix(uiURL, "http://127.0.0.1:") {
+		t.Fatalf("the start record's ui_url is %q", uiURL)
+	}
+	status, body := send(t, http.MethodGet, uiURL+"api/session", nil, nil)
+	if status != http.StatusOK || !strings.Contains(body, p.webhookURL) {
+		t.Errorf("GET /api/session: %d %s", status, body)
+	}
+	req, _ := http.NewRequest(http.MethodGet, uiURL+"api/session", nil)
+	req.Host = "evil.example"
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("Host evil.example got %d, want 403", resp.StatusCode)
+	}
+	// A delivery reaches the page's list.
+	send(t, http.MethodPost, p.webhookURL, []byte(pingBody), pingHeaders(secret, "d-ui"))
+	if _, list := send(t, http.MethodGet, uiURL+"api/deliveries", nil, nil); !strings.Contains(list, `"delivery":"d-ui"`) {
+		t.Errorf("the page's list: %s", list)
+	}
+	if code := p.stop(t); code != exitOK {
+		t.Errorf("listen exited %d", code)
+	}
+}
+
+// With the default --ui-addr taken, the inspector takes the next free port.
+func TestListenUINextPort(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	ln, err := listenUI(taken.Addr().String(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	if ln.Addr().String() == taken.Addr().String() {
+		t.Fatalf("bound the taken address %s", ln.Addr())
+	}
+	if _, err := listenUI(taken.Addr().String(), false); err == nil {
+		t.Error("an --ui-addr named and taken did not fail")
 	}
 }

@@ -244,12 +244,25 @@ func runListen(ctx context.Context, sys system, o listenOptions) error {
 		ln = capture.NewListener(raw, maxWireHead)
 	}
 	b := banner{url: "http://" + reachableAddr(ln.Addr()), cfg: cfg, bound: ln.Addr().String()}
+	if cfg.hub.o.UI {
+		page, err := startUI(cfg.hub.o, uiDeps{
+			hub: hb, listenURL: b.url + cfg.path, scheme: scheme, provider: cfg.providerName(),
+			nextSeq: rc.NextSeq, now: sys.now, random: sys.random, log: log, replayLimit: cfg.hub.o.ForwardTimeout,
+		})
+		if err != nil {
+			ln.Close()
+			return fail(err)
+		}
+		defer page.stop()
+		b.uiURL, b.uiBound = page.url, page.bound
+	}
 	b.print(sys.stdout, log)
 
 	limits := receiver.DefaultLimits()
 	if sys.limits != nil {
 		limits = *sys.limits
 	}
+	limits.WriteTimeout = cfg.hub.writeTimeout(limits)
 	var force <-chan struct{}
 	if sys.force != nil {
 		force = sys.force()
@@ -331,6 +344,8 @@ type banner struct {
 	url   string // where a client on this machine reaches the listener
 	bound string // the address actually bound
 	cfg   listenConfig
+	// The inspector's page (--ui) and the address it is bound to.
+	uiURL, uiBound string
 }
 
 // reachableAddr is addr as a local client would dial it: an unspecified
@@ -386,6 +401,9 @@ func (b banner) print(w io.Writer, log *slog.Logger) {
 	if host, _, _ := net.SplitHostPort(b.bound); !isLoopback(host) {
 		warnings = append(warnings, "listening on "+b.bound+", which other machines may reach; the default is loopback only (127.0.0.1)")
 	}
+	if host, _, _ := net.SplitHostPort(b.uiBound); b.uiBound != "" && !isLoopback(host) {
+		warnings = append(warnings, "the inspector is on "+b.uiBound+": anyone who can reach it can read every payload and replay it; the default is loopback only (127.0.0.1:4040)")
+	}
 	if cfg.json {
 		attrs := []any{"url", webhookURL, "health_url", healthURL, "path", cfg.path, "provider", cfg.providerName(),
 			"max_body", cfg.maxBody, "allow_chunked", cfg.allowChunked, "secret_source", cfg.secret.source, "send", b.sendExample()}
@@ -403,6 +421,9 @@ func (b banner) print(w io.Writer, log *slog.Logger) {
 		}
 		for _, l := range cfg.hub.bannerLines() {
 			attrs = append(attrs, l.key, l.value)
+		}
+		if b.uiURL != "" {
+			attrs = append(attrs, "ui_url", b.uiURL)
 		}
 		log.Info("listening", attrs...)
 		for _, w := range warnings {
@@ -429,6 +450,9 @@ func (b banner) print(w io.Writer, log *slog.Logger) {
 	fmt.Fprintf(w, "  limits  %s\n", limits)
 	for _, l := range cfg.hub.bannerLines() {
 		fmt.Fprintf(w, "  %-7s %s\n", l.label, l.text)
+	}
+	if b.uiURL != "" {
+		fmt.Fprintf(w, "  inspect %s  %s\n", bold.Sprint(b.uiURL), dim.Sprint("(every delivery, live, in your browser)"))
 	}
 	if cfg.secret.generated {
 		fmt.Fprintf(w, "  try     %s\n", dim.Sprint("(in another terminal, after the export line above)"))
