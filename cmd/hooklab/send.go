@@ -512,8 +512,10 @@ func describeRequest(plan sendPlan, req *sender.Request) sentRequest {
 // sent, the time and the receiver's reason.
 func (r sendReport) print(w io.Writer, p term.Palette) {
 	q := r.Request
-	sent := fmt.Sprintf("%s  %s, %s, signature %s, length %s, %s", p.Bold.Sprint(q.Event),
-		q.Source, term.HumanBytes(int64(q.Bytes)), q.Signature, q.Length, q.ContentType)
+	// The event may come from a payload (Stripe's type), and the source
+	// names a file: either may hold what a terminal would act on.
+	sent := fmt.Sprintf("%s  %s, %s, signature %s, length %s, %s", p.Bold.Sprint(term.Printable(q.Event)),
+		term.Printable(q.Source), term.HumanBytes(int64(q.Bytes)), q.Signature, q.Length, q.ContentType)
 	if r.Error != "" {
 		// run prints the error itself on standard error.
 		fmt.Fprintf(w, "%s %s  %s  no answer\n", p.Bad.Sprint("✗"), p.Bad.Sprint("---"), sent)

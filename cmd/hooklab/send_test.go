@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
@@ -883,5 +885,22 @@ func TestFlagsFirst(t *testing.T) {
 				t.Errorf("flagsFirst changed its input to %q", tt.args)
 			}
 		})
+	}
+}
+
+// An event named by the payload (Stripe's type) is the file's word: its
+// escapes never reach the terminal through send's line.
+func TestSendLineIsTerminalSafe(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	dir := t.TempDir()
+	file := mustWriteFile(t, dir, "evil.json", `{"id":"evt_1","object":"event","type":"x\u001b]0;owned\u0007\u202e"}`)
+	got := runHooklab(t, world{dir: dir, env: map[string]string{envSecret: "whsec_" + strings.Repeat("A", 43) + "="}},
+		"send", "--provider", "stripe", "--file", file, "--url", srv.URL, "--color", "never")
+	if got.code != exitOK {
+		t.Fatalf("exit %d\n%s%s", got.code, got.stdout, got.stderr)
+	}
+	if strings.ContainsAny(got.stdout, "\x1b\a\u202e") {
+		t.Errorf("send printed a terminal escape or bidi override: %q", got.stdout)
 	}
 }
