@@ -43,8 +43,17 @@ type Delivery struct {
 	Forward *ForwardResult
 	Exec    *ExecResult
 	// Answered is the status the sender was finally answered with: the
-	// verdict's, the app's, or a handoff failure's.
+	// verdict's, the app's, a handoff failure's or a scripted one; 0 when
+	// the connection was dropped without an answer (Dropped).
 	Answered int
+	Dropped  bool
+	// Attempt counts the verified deliveries with this ID so far (1 for
+	// the first); SincePrevious is the time since the one before, when
+	// Attempt > 1. A sender's retries show here.
+	Attempt       int
+	SincePrevious time.Duration
+	// Explanation says why the signature failed, when a known cause holds.
+	Explanation string
 }
 
 // Verified reports whether the delivery passed every check.
@@ -232,3 +241,33 @@ func appendHandoffAttrs(attrs []slog.Attr, hd *Delivery) []slog.Attr {
 // itself and the receiver never sees (a replay from the inspector straight
 // to the app), so that its record does not share a number.
 func (rc *Receiver) NextSeq() uint64 { return rc.seq.Add(1) }
+
+// A Responder scripts the answer a verified delivery gets, to test how a
+// sender retries (listen --respond, --delay, --drop; package respond).
+// Verification still happens and is logged; the scripted answer replaces
+// what is sent back.
+type Responder interface {
+	// Respond returns the scripted answer for d, which was verified.
+	// It is called once per verified delivery, after any handoff.
+	Respond(d *Delivery) Scripted
+}
+
+// Scripted is a scripted answer. Its zero value keeps hooklab's answer.
+type Scripted struct {
+	// Status replaces the answer's status; 0 keeps it.
+	Status int
+	// Header lines are added to the answer.
+	Header [][2]string
+	// Body replaces hooklab's JSON answer when not nil.
+	Body []byte
+	// Delay is waited before answering (or dropping).
+	Delay time.Duration
+	// Drop closes the connection without an answer.
+	Drop bool
+}
+
+// An Explainer says why a signature did not match (package diagnose):
+// which of the known causes holds, verified by recomputing the MAC, or
+// "" when none does. It is called only for signature_mismatch and
+// timestamp_out_of_range, with the whole body.
+type Explainer func(h http.Header, body []byte, now time.Time) string
