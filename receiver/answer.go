@@ -40,6 +40,10 @@ func appendAnswer(dst []byte, a *answer) []byte {
 		dst = append(dst, `,"challenge":`...)
 		dst = appendJSONString(dst, a.Challenge)
 	}
+	if a.Why != "" {
+		dst = append(dst, `,"why":`...)
+		dst = appendJSONString(dst, a.Why)
+	}
 	return append(dst, '}')
 }
 

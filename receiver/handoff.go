@@ -130,7 +130,7 @@ type ExecResult struct {
 // hooked reports whether deliveries go through handoff: anything more than
 // verify, answer and log.
 func (rc *Receiver) hooked() bool {
-	return rc.observe != nil || rc.forward != nil || rc.exec != nil || len(rc.events) > 0
+	return rc.observe != nil || rc.forward != nil || rc.exec != nil || len(rc.events) > 0 || rc.respond != nil
 }
 
 // matchEvent reports whether event is one of Config.Events.
@@ -156,6 +156,7 @@ func (rc *Receiver) handoff(w http.ResponseWriter, r *http.Request, d *delivery,
 		Status: info.Status, Reason: d.reason, Detail: d.detail, Provider: rc.provider.Name,
 		Event: d.event, Action: d.summary.Action, ID: d.id, Summary: d.summary.Text, Redelivery: d.redelivery,
 		Header: d.header, Duration: rc.now().Sub(start), Answered: info.Status,
+		Attempt: d.attempt, SincePrevious: d.since, Explanation: d.why,
 	}
 	// a is the answer hooklab writes, unless a handoff wrote the app's.
 	a, written, settled := *d, false, false
@@ -185,6 +186,21 @@ func (rc *Receiver) handoff(w http.ResponseWriter, r *http.Request, d *delivery,
 			settle(out)
 		}
 	}
+	if rc.respond != nil && d.verified && !written {
+		sc := rc.respond.Respond(hd)
+		if sc.Delay > 0 {
+			wait(r, sc.Delay)
+		}
+		switch {
+		case sc.Drop:
+			written, hd.Dropped, hd.Answered = true, true, 0
+		default:
+			a.scripted = &sc
+			if sc.Status != 0 {
+				hd.Answered = sc.Status
+			}
+		}
+	}
 	if !written {
 		rc.answer(w, &a)
 	}
@@ -193,6 +209,30 @@ func (rc *Receiver) handoff(w http.ResponseWriter, r *http.Request, d *delivery,
 		shown = rc.observe(hd)
 	}
 	rc.record(r, d, start, hd, shown)
+	if hd.Dropped {
+		drop(w)
+	}
+}
+
+// wait waits for d, or until the sender hangs up.
+func wait(r *http.Request, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+	}
+}
+
+// drop closes the sender's connection without an answer, as a receiver
+// that crashed would: taken over from net/http and closed, or, where it
+// cannot be taken over, aborted.
+func drop(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	conn.Close()
 }
 
 // appendHandoffAttrs appends to attrs what the handoffs did and the status
@@ -200,6 +240,9 @@ func (rc *Receiver) handoff(w http.ResponseWriter, r *http.Request, d *delivery,
 func appendHandoffAttrs(attrs []slog.Attr, hd *Delivery) []slog.Attr {
 	if hd.Answered != hd.Status {
 		attrs = append(attrs, slog.Int(KeyAnswered, hd.Answered))
+	}
+	if hd.Dropped {
+		attrs = append(attrs, slog.Bool(KeyDropped, true))
 	}
 	if f := hd.Forward; f != nil {
 		if f.Status != 0 {

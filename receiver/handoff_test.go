@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hooklab/hooklab/signing"
 )
@@ -282,5 +283,83 @@ func TestHandoffPanicReleasesBudget(t *testing.T) {
 		if got := rc.inflight.inUse; got != 0 {
 			t.Fatalf("after panic %d, %d bytes of the budget are still held", i+1, got)
 		}
+	}
+}
+
+// scripted answers every delivery with its Scripted.
+type scripted struct{ sc Scripted }
+
+func (s scripted) Respond(*Delivery) Scripted { return s.sc }
+
+func TestScriptedAnswers(t *testing.T) {
+	body := []byte(`{"zen":"z","hook_id":1}`)
+	tests := []struct {
+		name       string
+		sc         Scripted
+		req        *http.Request
+		wantStatus int
+		wantBody   string // a part of it
+		wantHeader string
+	}{
+		{name: "a status replaces hooklab's", sc: Scripted{Status: 503}, req: newDelivery("ping", body), wantStatus: 503, wantBody: `"status":503,"reason":"ok"`},
+		{name: "a body and a header", sc: Scripted{Status: 500, Body: []byte("boom"), Header: [][2]string{{"X-Script", "yes"}}}, req: newDelivery("ping", body), wantStatus: 500, wantBody: "boom", wantHeader: "yes"},
+		{name: "a refused delivery keeps hooklab's answer", sc: Scripted{Status: 200}, req: newDelivery("ping", body, withoutHeader(signing.GitHubSignatureHeader)), wantStatus: 401, wantBody: "signature_missing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rc, logs := mustReceiver(t, Config{Respond: scripted{tt.sc}})
+			rec := httptest.NewRecorder()
+			rc.ServeHTTP(rec, tt.req)
+			if rec.Code != tt.wantStatus || !strings.Contains(rec.Body.String(), tt.wantBody) || rec.Header().Get("X-Script") != tt.wantHeader {
+				t.Errorf("answered %d %q X-Script %q; want %d with %q and %q", rec.Code, rec.Body, rec.Header().Get("X-Script"), tt.wantStatus, tt.wantBody, tt.wantHeader)
+			}
+			if r := logRecords(t, logs)[0]; r[KeyStatus] != 200.0 && tt.wantStatus != 401 {
+				t.Errorf("the log's verdict status is %v, want hooklab's 200", r[KeyStatus])
+			}
+		})
+	}
+}
+
+// A scripted drop closes the connection without an answer, and the log
+// says so.
+func TestScriptedDrop(t *testing.T) {
+	body := []byte(`{"zen":"z","hook_id":1}`)
+	rc, logs := mustReceiver(t, Config{Respond: scripted{Scripted{Drop: true}}})
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	req := newDelivery("ping", body)
+	out, _ := http.NewRequest(http.MethodPost, srv.URL+DefaultPath, bytes.NewReader(body))
+	out.Header = req.Header
+	if resp, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Do(out); err == nil {
+		resp.Body.Close()
+		t.Fatalf("got an answer, %d; want the connection closed", resp.StatusCode)
+	}
+	if r := logRecords(t, logs); len(r) != 1 || r[0][KeyDropped] != true {
+		t.Errorf("log %v", r)
+	}
+}
+
+// Why a signature failed is logged, and answered only when the listener
+// may say so; a retry's attempt and interval are logged.
+func TestExplainAndAttempts(t *testing.T) {
+	body := []byte(`{"zen":"z","hook_id":1}`)
+	explain := func(http.Header, []byte, time.Time) string { return "the body has a trailing newline" }
+	for _, inAnswer := range []bool{false, true} {
+		rc, logs := mustReceiver(t, Config{Explain: explain, ExplainInAnswer: inAnswer, Observe: func(*Delivery) string { return "" }})
+		rec := httptest.NewRecorder()
+		rc.ServeHTTP(rec, newDelivery("ping", body, withHeader(signing.GitHubSignatureHeader, hubSignature("other", body))))
+		if got := strings.Contains(rec.Body.String(), `"why":"the body has a trailing newline"`); got != inAnswer {
+			t.Errorf("ExplainInAnswer %v: the answer %s", inAnswer, rec.Body)
+		}
+		if r := logRecords(t, logs)[0]; r[KeyWhy] != "the body has a trailing newline" {
+			t.Errorf("log %v", r)
+		}
+	}
+	rc, logs := mustReceiver(t, Config{})
+	for range 3 {
+		rc.ServeHTTP(httptest.NewRecorder(), newDelivery("ping", body))
+	}
+	if r := logRecords(t, logs); r[2][KeyAttempt] != 3.0 || r[0][KeyAttempt] != nil {
+		t.Errorf("attempts logged: %v, %v", r[0][KeyAttempt], r[2][KeyAttempt])
 	}
 }

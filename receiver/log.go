@@ -61,6 +61,13 @@ const (
 	KeyExecStderr    = "exec_stderr"
 	KeyExecTruncated = "exec_truncated"
 	KeyShown         = "shown"
+	// A delivery id seen before: which attempt this is, and the time since
+	// the previous one (ms). Why a signature failed, when a known cause
+	// holds. Dropped: the connection was closed without an answer.
+	KeyAttempt = "attempt"
+	KeySince   = "since_previous_ms"
+	KeyWhy     = "why"
+	KeyDropped = "dropped"
 )
 
 // TextHandler is a slog.Handler for people at a terminal: one line per
@@ -196,9 +203,21 @@ func (h *TextHandler) delivery(b *bytes.Buffer, msg string, attrs map[string]slo
 			b.WriteString(": " + detail)
 		}
 	}
+	if why := str(KeyWhy); why != "" {
+		b.WriteString("  " + h.p.Warn.Sprint("why:") + " " + why)
+	}
 	if msg == MsgRedelivery {
 		used[KeyRedelivery] = true
-		b.WriteString("  " + h.p.Warn.Sprint("(redelivery)"))
+		if n := intAttr(attrs, KeyAttempt); n > 1 {
+			used[KeyAttempt], used[KeySince] = true, true
+			b.WriteString("  " + h.p.Warn.Sprint("(attempt "+strconv.FormatInt(n, 10)+", "+
+				strconv.FormatFloat(floatAttr(attrs, KeySince)/1000, 'f', 1, 64)+" s after the last)"))
+		} else {
+			b.WriteString("  " + h.p.Warn.Sprint("(redelivery)"))
+		}
+	}
+	if str(KeyDropped) == "true" {
+		b.WriteString("  " + h.p.Bad.Sprint("(dropped: closed without an answer)"))
 	}
 	h.handoffs(b, attrs, str, used)
 	if id := str(KeyDelivery); id != "" {

@@ -69,6 +69,12 @@ func logSamples(t *testing.T, h slog.Handler) {
 		slog.String(KeySummary, "x"), slog.Uint64(KeySeq, 7), slog.Int(KeyAnswered, 500), slog.Int(KeyExecExit, 3),
 		slog.String(KeyExecReason, "exec_failed"), slog.String(KeyExecError, "deploy.sh exited with status 3"),
 		slog.Float64(KeyExecDuration, 5), slog.String(KeyExecStderr, "no such branch\n"))...)
+	// A sender's third attempt, and a signature failure whose cause is known.
+	emit(slog.LevelInfo, MsgRedelivery, append(common(200, "push", "", "d-1", 7421),
+		slog.String(KeySummary, "main"), slog.Bool(KeyRedelivery, true), slog.Int(KeyAttempt, 3), slog.Float64(KeySince, 2000))...)
+	emit(slog.LevelWarn, MsgDelivery, append(common(401, "push", "", "d-2", 13),
+		slog.String(KeyReason, "signature_mismatch"), slog.String(KeyDetail, "the signature does not match the body"),
+		slog.String(KeyWhy, "the signature matches this body with its trailing newline removed: something added one"))...)
 	// A command that ran after its delivery was answered, and one that found its queue full.
 	emit(slog.LevelInfo, MsgExec, slog.Uint64(KeySeq, 4), slog.String(KeyEvent, "push"), slog.String(KeyDelivery, "d-4"),
 		slog.Int(KeyExecExit, 0), slog.Float64(KeyExecDuration, 40.5), slog.String(KeyExecStdout, "deployed\n"))

@@ -86,6 +86,14 @@ type Config struct {
 	// FirstSeq is the number before the first delivery's Seq: a capture
 	// file appended to goes on from its last record.
 	FirstSeq uint64
+	// Respond, when set, scripts the answers of verified deliveries
+	// (listen --respond, --delay, --drop).
+	Respond Responder
+	// Explain, when set, says why a signature failed: in the log, and in
+	// the answer too with ExplainInAnswer. A listener reachable from other
+	// machines must not answer with it: it would be an oracle for forging.
+	Explain         Explainer
+	ExplainInAnswer bool
 }
 
 // Receiver is the webhook http.Handler. Build it with New. It is safe for
@@ -107,6 +115,9 @@ type Receiver struct {
 	handoffAll   bool
 	events       []string
 	observe      func(*Delivery) string
+	respond      Responder
+	explain      Explainer
+	explainOut   bool
 	seq          atomic.Uint64
 	// The provider's request headers, canonical, so that they are looked
 	// up without canonicalizing them on every request.
@@ -144,6 +155,9 @@ func New(cfg Config) (*Receiver, error) {
 		handoffAll:   cfg.HandoffRefused && cfg.Forward != nil,
 		events:       cfg.Events,
 		observe:      cfg.Observe,
+		respond:      cfg.Respond,
+		explain:      cfg.Explain,
+		explainOut:   cfg.ExplainInAnswer,
 	}
 	rc.seq.Store(cfg.FirstSeq)
 	for _, pattern := range cfg.Events {
@@ -190,13 +204,17 @@ type delivery struct {
 	// For 401s: what helps to debug without leaking anything.
 	header     string
 	bodySHA256 string
-	health     bool    // a health check, not a delivery
-	buf        []byte  // the body's buffer, for the pool
-	bufHolder  *[]byte // what buf goes back to the pool in
-	reserved   int64   // bytes of the in-flight budget held
-	bodyRead   bool    // the whole body was read
-	verified   bool    // the signature and the payload held
-	retryAfter string  // a Retry-After header for a handoff's busy answer
+	health     bool          // a health check, not a delivery
+	buf        []byte        // the body's buffer, for the pool
+	bufHolder  *[]byte       // what buf goes back to the pool in
+	reserved   int64         // bytes of the in-flight budget held
+	attempt    int           // of this delivery id, verified
+	since      time.Duration // since the id's previous attempt
+	why        string        // why the signature failed, when known
+	bodyRead   bool          // the whole body was read
+	verified   bool          // the signature and the payload held
+	retryAfter string        // a Retry-After header for a handoff's busy answer
+	scripted   *Scripted     // a scripted answer (Config.Respond)
 }
 
 // ServeHTTP runs the pipeline. The order matters: everything that can be
@@ -306,6 +324,9 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request, d *delivery)
 	var early error
 	if err != nil {
 		d.header = rc.faultyHeader(err)
+		if rc.explain != nil && errors.Is(err, signing.ErrTimestamp) {
+			d.why = rc.explain(r.Header, nil, rc.now())
+		}
 		if !rc.handoffAll {
 			return refuse(signatureReason(err), signatureDetail(err))
 		}
@@ -363,6 +384,9 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request, d *delivery)
 	// 6. Signature against the body.
 	if err := v.Verify(); err != nil {
 		d.header = rc.faultyHeader(err)
+		if rc.explain != nil && errors.Is(err, signing.ErrMismatch) {
+			d.why = rc.explain(r.Header, body, rc.now())
+		}
 		if rc.provider.SignsBody {
 			sum := sha256.Sum256(body)
 			d.bodySHA256 = hex.EncodeToString(sum[:])
@@ -401,7 +425,8 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request, d *delivery)
 	// 9. Route.
 	d.summary = sum
 	if d.id != "" {
-		d.redelivery = rc.recent.add(d.id)
+		d.attempt, d.since = rc.recent.add(d.id, rc.now())
+		d.redelivery = d.attempt > 1
 	}
 	d.reason = ReasonOK
 	d.verified = true
@@ -536,6 +561,9 @@ func (rc *Receiver) answer(w http.ResponseWriter, d *delivery) {
 	if d.detail != "" {
 		a.Message = d.detail
 	}
+	if d.why != "" && rc.explainOut {
+		a.Why = d.why
+	}
 	if d.verified && d.event != "" {
 		a.Event, a.Action, a.Summary, a.Delivery, a.Redelivery = d.event, d.summary.Action, d.summary.Text, d.id, d.redelivery
 		a.Challenge = d.summary.challenge
@@ -551,7 +579,26 @@ func (rc *Receiver) answer(w http.ResponseWriter, d *delivery) {
 	if d.retryAfter != "" {
 		h.Set("Retry-After", d.retryAfter)
 	}
-	w.WriteHeader(info.Status)
+	status := info.Status
+	if sc := d.scripted; sc != nil {
+		// A scripted answer: its status, its headers, its body if it has
+		// one (else hooklab's, which still says what hooklab found).
+		if sc.Status != 0 && sc.Status != status {
+			status = sc.Status
+			if sc.Body == nil {
+				a.Status, a.Message = status, "delivery verified ("+info.Message+"); answered "+strconv.Itoa(status)+" as listen --respond scripts"
+				b = append(appendAnswer(b[:0], &a), '\n')
+			}
+		}
+		for _, kv := range sc.Header {
+			h.Add(kv[0], kv[1])
+		}
+		if sc.Body != nil {
+			h.Del("Content-Type")
+			b = append(b[:0], sc.Body...)
+		}
+	}
+	w.WriteHeader(status)
 	w.Write(b)
 	answerBufs.put(bp, b)
 }
@@ -582,6 +629,9 @@ type answer struct {
 	// Challenge echoes a Slack url_verification request's challenge, which
 	// is how Slack checks a new endpoint.
 	Challenge string `json:"challenge,omitempty"`
+	// Why says why a signature failed, when a known cause holds and the
+	// listener may say so (Config.ExplainInAnswer).
+	Why string `json:"why,omitempty"`
 }
 
 // record logs d and counts it. hd, when not nil, is what the hooks saw
@@ -640,6 +690,12 @@ func (rc *Receiver) record(r *http.Request, d *delivery, start time.Time, hd *De
 		if d.bodySHA256 != "" {
 			attrs = append(attrs, slog.String(KeyBodySHA256, d.bodySHA256))
 		}
+		if d.why != "" {
+			attrs = append(attrs, slog.String(KeyWhy, d.why))
+		}
+	}
+	if d.attempt > 1 {
+		attrs = append(attrs, slog.Int(KeyAttempt, d.attempt), slog.Float64(KeySince, float64(d.since.Microseconds())/1000))
 	}
 	if hd != nil {
 		attrs = append(attrs, slog.Uint64(KeySeq, hd.Seq))

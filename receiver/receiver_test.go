@@ -427,12 +427,12 @@ func TestReadBody(t *testing.T) {
 func TestRecentIDsBounded(t *testing.T) {
 	r := newRecentIDs(100)
 	for i := range 10000 {
-		r.add(strconv.Itoa(i))
+		seenBefore(r, strconv.Itoa(i))
 	}
 	if r.len() != 100 || len(r.ring) != 100 {
 		t.Fatalf("remembered %d ids in a ring of %d, want 100", r.len(), len(r.ring))
 	}
-	if !r.add("9999") || r.add("9899") {
+	if !seenBefore(r, "9999") || seenBefore(r, "9899") {
 		t.Errorf("want the newest 100 ids remembered and older ones forgotten")
 	}
 }
@@ -445,14 +445,14 @@ func TestRecentIDsBoundedInBytes(t *testing.T) {
 	r := newRecentIDs(10)
 	long := func(i int) string { return strings.Repeat("x", 60<<10) + strconv.Itoa(i) }
 	for i := range 20 {
-		if r.add(long(i)) {
+		if seenBefore(r, long(i)) {
 			t.Fatalf("long id %d reported as a redelivery the first time", i)
 		}
 	}
-	if !r.add(long(19)) || r.add(long(0)) {
+	if !seenBefore(r, long(19)) || seenBefore(r, long(0)) {
 		t.Errorf("long ids: want the newest remembered and the oldest forgotten")
 	}
-	if !r.add(long(0)) {
+	if !seenBefore(r, long(0)) {
 		t.Errorf("long id 0, just added again: not reported as a redelivery")
 	}
 	for _, k := range r.ring {
@@ -461,16 +461,16 @@ func TestRecentIDsBoundedInBytes(t *testing.T) {
 		}
 	}
 	short := strings.Repeat("y", maxKeptID)
-	if r.add(short) || !r.add(short) {
+	if seenBefore(r, short) || !seenBefore(r, short) {
 		t.Errorf("an id of maxKeptID bytes: want it kept as it is")
 	}
 	// No id passes for the digest of another, whatever its bytes.
 	r = newRecentIDs(10)
 	sum := sha256.Sum256([]byte(long(1)))
 	for _, forged := range []string{string(sum[:]), hex.EncodeToString(sum[:]), "sha256:" + hex.EncodeToString(sum[:])} {
-		r.add(forged)
+		seenBefore(r, forged)
 	}
-	if r.add(long(1)) {
+	if seenBefore(r, long(1)) {
 		t.Errorf("a long id was taken for a redelivery of an id that spells its digest")
 	}
 }
@@ -641,5 +641,33 @@ func TestCorpusDeliveries(t *testing.T) {
 	}
 	if n < 273 {
 		t.Errorf("sent %d corpus payloads, want all 273", n)
+	}
+}
+
+// seenBefore adds id to r and reports whether it was there already.
+func seenBefore(r *recentIDs, id string) bool {
+	n, _ := r.add(id, time.Time{})
+	return n > 1
+}
+
+// The receiver counts a delivery id's attempts and the time between them:
+// what a retrying sender's test reads.
+func TestRecentIDsCountAttempts(t *testing.T) {
+	r := newRecentIDs(10)
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i, tt := range []struct {
+		at          time.Duration
+		wantAttempt int
+		wantSince   time.Duration
+	}{
+		{0, 1, 0},
+		{time.Second, 2, time.Second},
+		{3 * time.Second, 3, 2 * time.Second},
+		{7 * time.Second, 4, 4 * time.Second},
+	} {
+		n, since := r.add("d-1", t0.Add(tt.at))
+		if n != tt.wantAttempt || since != tt.wantSince {
+			t.Errorf("attempt %d: got %d after %s, want %d after %s", i+1, n, since, tt.wantAttempt, tt.wantSince)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package receiver
 import (
 	"crypto/sha256"
 	"sync"
+	"time"
 )
 
 // maxKeptID is the longest delivery id kept as it is. Real ids are short
@@ -19,7 +20,14 @@ type recentIDs struct {
 	mu   sync.Mutex
 	ring []idKey
 	next int
-	seen map[idKey]struct{}
+	seen map[idKey]attempts
+}
+
+// attempts is what is remembered of an id: how many times it came, and
+// when it came last.
+type attempts struct {
+	n    int
+	last time.Time
 }
 
 // idKey is how an id is remembered: as it is, or as its SHA-256 when it
@@ -34,11 +42,13 @@ func newRecentIDs(size int) *recentIDs {
 	if size < 1 {
 		size = 1
 	}
-	return &recentIDs{ring: make([]idKey, 0, size), seen: make(map[idKey]struct{}, size)}
+	return &recentIDs{ring: make([]idKey, 0, size), seen: make(map[idKey]attempts, size)}
 }
 
-// add records id and reports whether it was already among the recent ids.
-func (r *recentIDs) add(id string) (repeated bool) {
+// add records that id came at now, and returns how many times it came,
+// this one included, and the time since the time before (0 the first
+// time): a sender's retries.
+func (r *recentIDs) add(id string, now time.Time) (attempt int, since time.Duration) {
 	k := idKey{id: id}
 	if len(id) > maxKeptID {
 		sum := sha256.Sum256([]byte(id))
@@ -46,8 +56,9 @@ func (r *recentIDs) add(id string) (repeated bool) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, ok := r.seen[k]; ok {
-		return true
+	if a, ok := r.seen[k]; ok {
+		r.seen[k] = attempts{n: a.n + 1, last: now}
+		return a.n + 1, now.Sub(a.last)
 	}
 	if len(r.ring) < cap(r.ring) {
 		r.ring = append(r.ring, k)
@@ -56,8 +67,8 @@ func (r *recentIDs) add(id string) (repeated bool) {
 		r.ring[r.next] = k
 		r.next = (r.next + 1) % len(r.ring)
 	}
-	r.seen[k] = struct{}{}
-	return false
+	r.seen[k] = attempts{n: 1, last: now}
+	return 1, 0
 }
 
 // len returns how many ids are remembered.
