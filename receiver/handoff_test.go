@@ -334,6 +334,7 @@ func TestScriptedDrop(t *testing.T) {
 		resp.Body.Close()
 		t.Fatalf("got an answer, %d; want the connection closed", resp.StatusCode)
 	}
+	srv.Close() // waits for the handler, which wrote the log
 	if r := logRecords(t, logs); len(r) != 1 || r[0][KeyDropped] != true {
 		t.Errorf("log %v", r)
 	}
