@@ -40,6 +40,7 @@ type world struct {
 	input    io.Reader         // standard input instead of stdin, when not nil
 	limits   *receiver.Limits  // listen's limits, when not the defaults
 	force    chan struct{}     // closed by the test: a second Ctrl-C
+	clock    func() time.Time  // the clock; testNow, always, when nil
 }
 
 // system changes into w's working directory (restored when tb ends, so a
@@ -60,12 +61,16 @@ func (w world) system(tb testing.TB, stdout, stderr io.Writer) system {
 	if w.input != nil {
 		stdin = w.input
 	}
+	clock := w.clock
+	if clock == nil {
+		clock = func() time.Time { return testNow }
+	}
 	return system{
 		stdin:  stdin,
 		stdout: stdout, stderr: stderr,
 		getenv:     func(key string) string { return w.env[key] },
 		random:     random,
-		now:        func() time.Time { return testNow },
+		now:        clock,
 		isTerminal: func(v any) bool { return w.terminal && v == stdout },
 		limits:     w.limits,
 		force:      func() <-chan struct{} { return w.force },

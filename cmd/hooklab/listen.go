@@ -42,7 +42,8 @@ type listenOptions struct {
 	Tolerance        time.Duration
 	LogFormat        string
 	Color            string
-	Hub              hubOptions // --record, --show, --forward-to, --exec, --events: see hub.go
+	Hub              hubOptions     // --record, --show, --forward-to, --exec, --events: see hub.go
+	Fixture          fixtureOptions // --expect-events, --respond, ...: see fixture.go
 }
 
 func listenCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
@@ -74,7 +75,7 @@ func listenCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 			&cli.BoolFlag{Name: "allow-chunked", Usage: "accept chunked bodies, sent without Content-Length (still capped by --max-body)"},
 			&cli.StringFlag{Name: "log-format", Value: logText, Usage: "`FORMAT` of the log: text (one coloured line per delivery) or json (one object per line)"},
 			colorFlag(),
-		}, hubFlags()...),
+		}, append(hubFlags(), fixtureFlags()...)...),
 		Action: func(c *cli.Context) error {
 			return runListen(c.Context, sys, listenOptions{
 				Addr: c.String("addr"), AddrSet: c.IsSet("addr"),
@@ -83,7 +84,7 @@ func listenCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 				MaxBody:       c.String("max-body"), MaxInflight: c.String("max-inflight"),
 				AllowChunked: c.Bool("allow-chunked"), Tolerance: c.Duration("tolerance"),
 				LogFormat: c.String("log-format"), Color: c.String("color"),
-				Hub: hubOptionsFrom(c),
+				Hub: hubOptionsFrom(c), Fixture: fixtureOptionsFrom(c),
 			})
 		},
 	}
@@ -116,6 +117,7 @@ type listenConfig struct {
 	json         bool
 	color        bool
 	hub          hubConfig
+	fixture      *fixture
 }
 
 func resolveListen(sys system, o listenOptions) (listenConfig, error) {
@@ -123,6 +125,12 @@ func resolveListen(sys system, o listenOptions) (listenConfig, error) {
 	var err error
 	if cfg.hub, err = resolveHub(o.Hub); err != nil {
 		return cfg, err
+	}
+	if cfg.fixture, err = resolveFixture(o.Fixture); err != nil {
+		return cfg, err
+	}
+	if cfg.fixture.respond != nil && cfg.hub.forwardTo != nil {
+		return cfg, usageErrorf("--respond, --delay and --drop script the answers, --forward-to passes the app's: choose one")
 	}
 	switch o.LogFormat {
 	case logText:
@@ -224,11 +232,12 @@ func runListen(ctx context.Context, sys system, o listenOptions) error {
 	})
 	defer closeHub()
 	fwd, exec, observe, firstSeq := hb.config(sys.stdout)
+	observe = cfg.fixture.observe(observe)
 	rc, err := receiver.New(receiver.Config{
 		Scheme: scheme, Path: cfg.path, MaxBody: cfg.maxBody, MaxInflight: cfg.maxInflight, AllowChunked: cfg.allowChunked,
 		Logger: log, Now: sys.now,
 		Forward: fwd, Exec: exec, HandoffRefused: cfg.hub.forwardAll, Events: cfg.hub.events,
-		Observe: observe, FirstSeq: firstSeq,
+		Observe: observe, FirstSeq: firstSeq, Respond: cfg.fixture.responder(),
 	})
 	if err != nil {
 		return fail(err)
@@ -267,6 +276,17 @@ func runListen(ctx context.Context, sys system, o listenOptions) error {
 	if sys.force != nil {
 		force = sys.force()
 	}
+	if cfg.fixture.o.ReadyFile != "" {
+		// The socket accepts connections from now on; the kernel queues
+		// them until Serve takes them.
+		if err := writeReady(cfg.fixture.o.ReadyFile, ln.Addr().String()); err != nil {
+			ln.Close()
+			return fail(err)
+		}
+	}
+	ctx, stopListen := context.WithCancel(ctx)
+	defer stopListen()
+	go cfg.fixture.stopWhenDone(ctx, stopListen, log)
 	err = serve(ctx, force, ln, rc, limits, log)
 	var result error
 	switch {
@@ -291,6 +311,9 @@ func runListen(ctx context.Context, sys system, o listenOptions) error {
 	logOut.Close()
 	printSummary(sys.stdout, log, cfg, rc.Stats())
 	hb.printSummary(sys.stdout, log, cfg.json)
+	if err := cfg.fixture.report(sys.stdout); err != nil && result == nil {
+		result = err
+	}
 	return result
 }
 
@@ -405,7 +428,7 @@ func (b banner) print(w io.Writer, log *slog.Logger) {
 		warnings = append(warnings, "the inspector is on "+b.uiBound+": anyone who can reach it can read every payload and replay it; the default is loopback only (127.0.0.1:4040)")
 	}
 	if cfg.json {
-		attrs := []any{"url", webhookURL, "health_url", healthURL, "path", cfg.path, "provider", cfg.providerName(),
+		attrs := []any{"url", webhookURL, "addr", b.bound, "health_url", healthURL, "path", cfg.path, "provider", cfg.providerName(),
 			"max_body", cfg.maxBody, "allow_chunked", cfg.allowChunked, "secret_source", cfg.secret.source, "send", b.sendExample()}
 		if cfg.isGitHub() {
 			attrs = append(attrs, "try", b.curlExample())

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// listen as a CI step for a sender: a retrying sender (exponential
+// backoff) against scripted answers; listen stops after --max-events,
+// reports the expectations and the retries, and exits by them.
+func TestListenTestsARetryingSender(t *testing.T) {
+	const secret = "fixture-test-secret-0123456789abcdef"
+	ready := filepath.Join(t.TempDir(), "ready")
+	// The real clock: the intervals between attempts are the point.
+	p := startListen(t, world{env: map[string]string{envSecret: secret}, clock: time.Now},
+		"listen", "--addr", "127.0.0.1:0", "--log-format", "json", "--expect-events", "ping", "--max-events", "3",
+		"--respond", "500,500,200", "--ready-file", ready, "--json")
+	addr, err := os.ReadFile(ready)
+	if err != nil || !strings.Contains(p.webhookURL, strings.TrimSpace(string(addr))) {
+		t.Fatalf("--ready-file holds %q (%v), the listener is at %s", addr, err, p.webhookURL)
+	}
+	// The sender under test: retries with backoff until a 2xx.
+	backoff := []time.Duration{20 * time.Millisecond, 40 * time.Millisecond}
+	var statuses []int
+	for attempt := 0; ; attempt++ {
+		status, _ := send(t, http.MethodPost, p.webhookURL, []byte(pingBody), pingHeaders(secret, "d-retry"))
+		statuses = append(statuses, status)
+		if status < 300 || attempt == len(backoff) {
+			break
+		}
+		time.Sleep(backoff[attempt])
+	}
+	if fmt.Sprint(statuses) != "[500 500 200]" {
+		t.Fatalf("the sender got %v, want 500 500 200 as scripted", statuses)
+	}
+	select {
+	case p.code = <-p.done:
+		p.stopped = true
+	case <-time.After(failsafe):
+		t.Fatal("listen did not stop after --max-events 3")
+	}
+	if p.code != exitOK {
+		t.Fatalf("listen exited %d, want 0: the expectations held\n%s", p.code, p.stdout)
+	}
+	lines := strings.Split(strings.TrimSpace(p.stdout.String()), "\n")
+	var rep struct {
+		OK      bool `json:"ok"`
+		Retries []struct {
+			ID           string    `json:"id"`
+			Attempts     int       `json:"attempts"`
+			IntervalsMS  []float64 `json:"intervals_ms"`
+			FirstSuccess int       `json:"first_success"`
+		} `json:"retries"`
+	}
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &rep); err != nil {
+		t.Fatalf("the last line is not the report: %v\n%s", err, lines[len(lines)-1])
+	}
+	if !rep.OK || len(rep.Retries) != 1 || rep.Retries[0].Attempts != 3 || rep.Retries[0].FirstSuccess != 3 {
+		t.Fatalf("report %+v", rep)
+	}
+	for i, iv := range rep.Retries[0].IntervalsMS {
+		if iv < float64(backoff[i].Milliseconds()) {
+			t.Errorf("interval %d is %.1f ms, shorter than the sender's backoff %s", i, iv, backoff[i])
+		}
+	}
+	// The log says which attempt each was.
+	recs := recordsWith(mustJSONRecords(t, strings.Join(lines[:len(lines)-1], "\n")+"\n"), "redelivery")
+	if len(recs) != 2 || recs[1]["attempt"] != 3.0 || recs[1]["answered"] != nil {
+		t.Errorf("the retries' records: %v", recs)
+	}
+}
+
+// An expectation that does not hold, or a refused delivery, exits 1.
+func TestListenExpectationsFail(t *testing.T) {
+	const secret = "fixture-test-secret-0123456789abcdef"
+	tests := []struct {
+		name string
+		args []string
+		bad  bool // send a delivery with a wrong signature
+		want string
+	}{
+		{name: "an event that never came", args: []string{"--expect-events", "ping,release", "--timeout", "300ms"}, want: "release"},
+		{name: "a refused delivery", args: []string{"--expect-events", "ping", "--max-events", "2"}, bad: true, want: "refused"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := startListen(t, world{env: map[string]string{envSecret: secret}}, append([]string{"listen", "--addr", "127.0.0.1:0"}, tt.args...)...)
+			send(t, http.MethodPost, p.webhookURL, []byte(pingBody), pingHeaders(secret, "d-1"))
+			if tt.bad {
+				send(t, http.MethodPost, p.webhookURL, []byte(pingBody), pingHeaders("wrong-secret-0123456789abcdef0123", "d-2"))
+			}
+			select {
+			case p.code = <-p.done:
+				p.stopped = true
+			case <-time.After(failsafe):
+				t.Fatal("listen did not stop by itself")
+			}
+			if p.code != exitError || !strings.Contains(p.stdout.String(), tt.want) {
+				t.Errorf("exit %d, want 1 with %q in\n%s", p.code, tt.want, p.stdout)
+			}
+		})
+	}
+}
+
+func TestListenFixtureUsageErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{name: "a bad count", args: []string{"--expect-events", "push=zero"}, want: "--expect-events"},
+		{name: "a bad status", args: []string{"--respond", "700"}, want: "--respond"},
+		{name: "a bad delay", args: []string{"--delay", "2s-1s"}, want: "--delay"},
+		{name: "a bad share", args: []string{"--drop", "1.5"}, want: "--drop"},
+		{name: "scripted answers and a forward", args: []string{"--respond", "500", "--forward-to", "http://127.0.0.1:1/"}, want: "choose one"},
+		{name: "--json alone", args: []string{"--json"}, want: "--json go with"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := runStopped(t, world{env: map[string]string{envSecret: strings.Repeat("s", 40)}},
+				append([]string{"listen", "--addr", "127.0.0.1:0"}, tt.args...)...)
+			if res.code != exitUsage || !strings.Contains(res.stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q; want exit 2 saying %q", res.code, res.stderr, tt.want)
+			}
+		})
+	}
+}
