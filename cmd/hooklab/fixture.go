@@ -169,13 +169,14 @@ func (f *fixture) stopWhenDone(ctx context.Context, stop context.CancelFunc, log
 }
 
 // report prints what was expected and what came, and returns the error
-// that makes listen exit 1 when an expectation failed.
-func (f *fixture) report(w io.Writer) error {
+// that makes listen exit 1 when an expectation failed. With --json, or
+// when every line listen prints is JSON (jsonLog), it is one JSON object.
+func (f *fixture) report(w io.Writer, jsonLog bool) error {
 	if f.tracker == nil {
 		return nil
 	}
 	rep := f.tracker.Report()
-	if f.o.JSON {
+	if f.o.JSON || jsonLog {
 		b, err := json.Marshal(rep)
 		if err != nil {
 			return err

@@ -20,7 +20,7 @@ func TestListenTestsARetryingSender(t *testing.T) {
 	// The real clock: the intervals between attempts are the point.
 	p := startListen(t, world{env: map[string]string{envSecret: secret}, clock: time.Now},
 		"listen", "--addr", "127.0.0.1:0", "--log-format", "json", "--expect-events", "ping", "--max-events", "3",
-		"--respond", "500,500,200", "--ready-file", ready, "--json")
+		"--respond", "500,500,200", "--ready-file", ready)
 	addr, err := os.ReadFile(ready)
 	if err != nil || !strings.Contains(p.webhookURL, strings.TrimSpace(string(addr))) {
 		t.Fatalf("--ready-file holds %q (%v), the listener is at %s", addr, err, p.webhookURL)

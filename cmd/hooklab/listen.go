@@ -311,7 +311,7 @@ func runListen(ctx context.Context, sys system, o listenOptions) error {
 	logOut.Close()
 	printSummary(sys.stdout, log, cfg, rc.Stats())
 	hb.printSummary(sys.stdout, log, cfg.json)
-	if err := cfg.fixture.report(sys.stdout); err != nil && result == nil {
+	if err := cfg.fixture.report(sys.stdout, cfg.json); err != nil && result == nil {
 		result = err
 	}
 	return result
