@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -166,6 +168,10 @@ func TestListenHubEndToEnd(t *testing.T) {
 	// the delivery shown in full.
 	all := mustJSONRecords(t, p.stdout.String())
 	records := recordsWith(all, "delivery")
+	// Records are written as deliveries finish: a forwarded answer goes
+	// out before its delivery is logged, so the next delivery's record
+	// can come first. seq is the order they arrived in.
+	slices.SortFunc(records, func(a, b map[string]any) int { return cmp.Compare(a["seq"].(float64), b["seq"].(float64)) })
 	if len(records) != len(steps) {
 		t.Fatalf("%d delivery records, want %d:\n%s", len(records), len(steps), p.stdout)
 	}
@@ -207,6 +213,7 @@ func TestListenHubEndToEnd(t *testing.T) {
 	if err != nil || len(warnings) > 0 {
 		t.Fatalf("reading the capture: %v %v", err, warnings)
 	}
+	slices.SortFunc(recs, func(a, b *capture.Record) int { return cmp.Compare(a.Seq, b.Seq) })
 	if len(recs) != len(steps) {
 		t.Fatalf("the capture holds %d records, want %d", len(recs), len(steps))
 	}
