@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/hooklab/hooklab/check"
+	"github.com/hooklab/hooklab/sender"
 	"github.com/hooklab/hooklab/signing"
 )
 
@@ -28,6 +29,7 @@ type checkOptions struct {
 	Timeout       time.Duration
 	Tolerance     time.Duration
 	List          bool
+	TLS           tlsOptions // --cacert, --insecure: see tls.go
 }
 
 func checkCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
@@ -45,7 +47,7 @@ func checkCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 			"   hooklab check URL --format junit > hooklab-check.xml\n" +
 			"   hooklab check --list",
 		OnUsageError: onUsageError,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			providerFlag(),
 			secretFlag(),
 			secretFileFlag(),
@@ -60,7 +62,7 @@ func checkCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 			colorFlag(),
 			&cli.DurationFlag{Name: "timeout", Value: check.DefaultTimeout, Usage: "give each scenario `DURATION` to be answered"},
 			&cli.BoolFlag{Name: "list", Usage: "list the scenarios and what each expects, and exit"},
-		},
+		}, tlsFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.Args().Len() > 1 {
 				return usageErrorf("check takes one URL, got %q", c.Args().Slice())
@@ -71,6 +73,7 @@ func checkCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 				Only: splitList(c.StringSlice("only")), Skip: splitList(c.StringSlice("skip")),
 				MaxBody: c.String("max-body"), Format: c.String("format"), Color: c.String("color"),
 				Timeout: c.Duration("timeout"), Tolerance: c.Duration("tolerance"), List: c.Bool("list"),
+				TLS: tlsOptionsFrom(c),
 			})
 		},
 	}
@@ -108,6 +111,11 @@ func resolveCheck(sys system, o checkOptions) (check.Config, bool, error) {
 	if o.Timeout <= 0 {
 		return cfg, false, usageErrorf("--timeout must be positive, got %s", o.Timeout)
 	}
+	tlsConfig, err := clientTLSConfig(o.TLS)
+	if err != nil {
+		return cfg, false, err
+	}
+	cfg.Client = &sender.Client{TLSConfig: tlsConfig}
 	if cfg.MaxBody, err = parseSize(o.MaxBody); err != nil {
 		return cfg, false, usageErrorf("--max-body: %v", err)
 	}
@@ -169,6 +177,11 @@ func runCheck(ctx context.Context, sys system, o checkOptions) error {
 	}
 	cfg, colored, err := resolveCheck(sys, o)
 	if err != nil {
+		return err
+	}
+	// A certificate the client does not trust would fail every scenario
+	// alike: said once, before the run.
+	if err := probeTLS(ctx, cfg.URL, cfg.Client.TLSConfig, cfg.Timeout, o.TLS); err != nil {
 		return err
 	}
 	report, err := check.Run(ctx, cfg)

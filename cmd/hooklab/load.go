@@ -134,7 +134,12 @@ func runLoad(ctx context.Context, sys system, o sendOptions) error {
 		return err
 	}
 
-	client := sender.NewLoadClient(lo.Concurrency, plan.timeout, nil)
+	// A certificate the client does not trust would fail every request
+	// alike: said once, before the run.
+	if err := probeTLS(ctx, plan.delivery.URL, plan.tls, plan.timeout, o.TLS); err != nil {
+		return err
+	}
+	client := sender.NewLoadClient(lo.Concurrency, plan.timeout, plan.tls)
 	defer client.CloseIdleConnections()
 	var progress func(sender.LoadStats)
 	showProgress := !plan.json && sys.isTerminal(sys.stdout)

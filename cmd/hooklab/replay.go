@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -42,6 +43,7 @@ type replayOptions struct {
 	List          bool
 	Export        string
 	Out           string
+	TLS           tlsOptions // --cacert, --insecure: see tls.go
 }
 
 func replayCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
@@ -68,7 +70,7 @@ func replayCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 			"   hooklab replay deliveries.ndjson --export curl --seq 3   # the body goes to deliveries.ndjson.seq3.body\n" +
 			"   hooklab replay deliveries.ndjson --export har > deliveries.har",
 		OnUsageError: onUsageError,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringSliceFlag{Name: "seq", Usage: "replay the delivery with sequence number `N` (repeatable, or N,M)"},
 			&cli.IntFlag{Name: "last", Usage: "replay only the last `N` deliveries of those the other filters select"},
 			&cli.StringFlag{Name: "event", Usage: "replay only the deliveries of event `TYPE` (several with commas)"},
@@ -87,7 +89,7 @@ func replayCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 			&cli.BoolFlag{Name: "list", Usage: "list the deliveries the file holds (those the filters select) and exit"},
 			&cli.StringFlag{Name: "export", Usage: "print the deliveries as `FORMAT` curl (a command; the body is written to a file) or har (a HAR 1.2 log)"},
 			&cli.StringFlag{Name: "out", Usage: "with --export curl, write the body files in `DIR` (default: the capture file's directory)"},
-		},
+		}, tlsFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.Args().Len() != 1 {
 				return usageErrorf("replay takes one capture FILE (as written by listen --record), got %q", c.Args().Slice())
@@ -99,6 +101,7 @@ func replayCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 				Resign: c.Bool("resign"), NewID: c.Bool("new-id"),
 				Expect: c.StringSlice("expect"), JSON: c.Bool("json"), Color: c.String("color"), Timeout: c.Duration("timeout"),
 				List: c.Bool("list"), Export: c.String("export"), Out: c.String("out"),
+				TLS: tlsOptionsFrom(c),
 			})
 		},
 	}
@@ -130,6 +133,10 @@ func runReplay(ctx context.Context, sys system, o replayOptions) error {
 		rawURL = v
 	}
 	target, err := parseURL(rawURL, "--url", "")
+	if err != nil {
+		return err
+	}
+	tlsConfig, err := clientTLSConfig(o.TLS)
 	if err != nil {
 		return err
 	}
@@ -195,7 +202,7 @@ func runReplay(ctx context.Context, sys system, o replayOptions) error {
 			fmt.Fprintf(sys.stderr, "hooklab: warning: %s\n", warn)
 		}
 	}
-	return sendReplays(ctx, sys, plans, reqs, o)
+	return sendReplays(ctx, sys, plans, reqs, o, tlsConfig)
 }
 
 // checkReplayFlags refuses flags that do not go together.
@@ -372,8 +379,8 @@ func replaySendPlan(rec *capture.Record, req *sender.Request, o replayOptions, e
 // sendReplays sends the requests one after another and prints each answer
 // as send does. It goes on after a delivery that got no answer or an
 // unexpected one, and fails at the end if any did.
-func sendReplays(ctx context.Context, sys system, plans []sendPlan, reqs []*sender.Request, o replayOptions) error {
-	client := &sender.Client{Timeout: o.Timeout, Now: sys.now}
+func sendReplays(ctx context.Context, sys system, plans []sendPlan, reqs []*sender.Request, o replayOptions, tlsConfig *tls.Config) error {
+	client := &sender.Client{Timeout: o.Timeout, Now: sys.now, TLSConfig: tlsConfig}
 	var failed, unexpected int
 	var last error
 	for i, req := range reqs {
@@ -383,6 +390,7 @@ func sendReplays(ctx context.Context, sys system, plans []sendPlan, reqs []*send
 		plan := plans[i]
 		start := sys.now()
 		resp, sendErr := client.Do(ctx, req)
+		sendErr = o.TLS.explain(sendErr)
 		if sendErr != nil && ctx.Err() != nil {
 			sendErr = fmt.Errorf("%w before %s answered", errInterrupted, req.URL)
 		}

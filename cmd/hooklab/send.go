@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -53,6 +54,7 @@ type sendOptions struct {
 	Color         string
 	Timeout       time.Duration
 	Load          loadOptions // --count, --concurrency, --rate, --duration: see load.go
+	TLS           tlsOptions  // --cacert, --insecure: see tls.go
 }
 
 func sendCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
@@ -98,7 +100,7 @@ func sendCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object: the request, status, answer headers and body, duration_ms"},
 			colorFlag(),
 			&cli.DurationFlag{Name: "timeout", Value: sender.DefaultTimeout, Usage: "give up when no answer came in `DURATION`"},
-		}, loadFlags()...),
+		}, append(loadFlags(), tlsFlags()...)...),
 		Action: func(c *cli.Context) error {
 			if c.Args().Len() > 1 {
 				return usageErrorf("send takes at most one fixture, got %q", c.Args().Slice())
@@ -111,7 +113,7 @@ func sendCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 				Timestamp: c.Int64("timestamp"), TimestampSet: c.IsSet("timestamp"), SignWithAll: c.Bool("sign-with-all"),
 				Signature: c.String("signature"), Length: c.String("length"), ContentType: c.String("content-type"),
 				Expect: c.StringSlice("expect"), JSON: c.Bool("json"), Color: c.String("color"), Timeout: c.Duration("timeout"),
-				Load: loadOptionsFrom(c),
+				Load: loadOptionsFrom(c), TLS: tlsOptionsFrom(c),
 			})
 		},
 	}
@@ -140,6 +142,7 @@ type sendPlan struct {
 	json     bool
 	color    bool
 	timeout  time.Duration
+	tls      *tls.Config // for https URLs
 }
 
 func resolveSend(ctx context.Context, sys system, o sendOptions) (sendPlan, error) {
@@ -148,6 +151,9 @@ func resolveSend(ctx context.Context, sys system, o sendOptions) (sendPlan, erro
 		return plan, usageErrorf("--timeout must be positive, got %s", o.Timeout)
 	}
 	var err error
+	if plan.tls, err = clientTLSConfig(o.TLS); err != nil {
+		return plan, err
+	}
 	if plan.color, err = resolveColor(sys, o.Color, o.JSON); err != nil {
 		return plan, err
 	}
@@ -403,9 +409,10 @@ func runSend(ctx context.Context, sys system, o sendOptions) error {
 	if err != nil {
 		return err
 	}
-	client := &sender.Client{Timeout: plan.timeout, Now: sys.now}
+	client := &sender.Client{Timeout: plan.timeout, Now: sys.now, TLSConfig: plan.tls}
 	start := sys.now()
 	resp, sendErr := client.Do(ctx, req)
+	sendErr = o.TLS.explain(sendErr)
 	if sendErr != nil && ctx.Err() != nil {
 		sendErr = fmt.Errorf("%w before %s answered", errInterrupted, plan.delivery.URL)
 	}
