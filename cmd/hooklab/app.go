@@ -224,6 +224,7 @@ func newApp(sys system) *cli.App {
 			signCommand(sys, onUsageError),
 			checkCommand(sys, onUsageError),
 			replayCommand(sys, onUsageError),
+			verifyCommand(sys, onUsageError),
 			demoCommand(sys, onUsageError),
 			secretCommand(sys, onUsageError),
 		},
