@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,6 +22,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/hooklab/hooklab/capture"
+	"github.com/hooklab/hooklab/diagnose"
 	"github.com/hooklab/hooklab/internal/term"
 	"github.com/hooklab/hooklab/receiver"
 	"github.com/hooklab/hooklab/signing"
@@ -42,8 +45,9 @@ type listenOptions struct {
 	Tolerance        time.Duration
 	LogFormat        string
 	Color            string
-	Hub              hubOptions     // --record, --show, --forward-to, --exec, --events: see hub.go
-	Fixture          fixtureOptions // --expect-events, --respond, ...: see fixture.go
+	Hub              hubOptions       // --record, --show, --forward-to, --exec, --events: see hub.go
+	Fixture          fixtureOptions   // --expect-events, --respond, ...: see fixture.go
+	TLS              tlsListenOptions // --tls, --tls-cert, --tls-key, --tls-dir: see tls.go
 }
 
 func listenCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
@@ -75,7 +79,7 @@ func listenCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 			&cli.BoolFlag{Name: "allow-chunked", Usage: "accept chunked bodies, sent without Content-Length (still capped by --max-body)"},
 			&cli.StringFlag{Name: "log-format", Value: logText, Usage: "`FORMAT` of the log: text (one coloured line per delivery) or json (one object per line)"},
 			colorFlag(),
-		}, append(hubFlags(), fixtureFlags()...)...),
+		}, slices.Concat(hubFlags(), fixtureFlags(), listenTLSFlags())...),
 		Action: func(c *cli.Context) error {
 			return runListen(c.Context, sys, listenOptions{
 				Addr: c.String("addr"), AddrSet: c.IsSet("addr"),
@@ -84,7 +88,7 @@ func listenCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 				MaxBody:       c.String("max-body"), MaxInflight: c.String("max-inflight"),
 				AllowChunked: c.Bool("allow-chunked"), Tolerance: c.Duration("tolerance"),
 				LogFormat: c.String("log-format"), Color: c.String("color"),
-				Hub: hubOptionsFrom(c), Fixture: fixtureOptionsFrom(c),
+				Hub: hubOptionsFrom(c), Fixture: fixtureOptionsFrom(c), TLS: listenTLSOptionsFrom(c),
 			})
 		},
 	}
@@ -233,11 +237,19 @@ func runListen(ctx context.Context, sys system, o listenOptions) error {
 	defer closeHub()
 	fwd, exec, observe, firstSeq := hb.config(sys.stdout)
 	observe = cfg.fixture.observe(observe)
+	tlsConfig, tlsInfo, err := listenTLS(o.TLS, sys.now(), "")
+	if err != nil {
+		return fail(err)
+	}
+	if tlsInfo.TempDir != "" {
+		defer os.RemoveAll(tlsInfo.TempDir) // the certificate was for this run
+	}
 	rc, err := receiver.New(receiver.Config{
 		Scheme: scheme, Path: cfg.path, MaxBody: cfg.maxBody, MaxInflight: cfg.maxInflight, AllowChunked: cfg.allowChunked,
 		Logger: log, Now: sys.now,
 		Forward: fwd, Exec: exec, HandoffRefused: cfg.hub.forwardAll, Events: cfg.hub.events,
 		Observe: observe, FirstSeq: firstSeq, Respond: cfg.fixture.responder(),
+		Explain: explainer(cfg), ExplainInAnswer: cfg.loopback(),
 	})
 	if err != nil {
 		return fail(err)
@@ -248,15 +260,20 @@ func runListen(ctx context.Context, sys system, o listenOptions) error {
 	}
 	// Request heads are kept as they came over the wire, in order and
 	// spelling, for the capture and --show.
-	ln := raw
-	if hb.captures() {
-		ln = capture.NewListener(raw, maxWireHead)
+	ln, urlScheme := raw, "http://"
+	if tlsConfig != nil {
+		// The capture below sees the requests TLS has decrypted.
+		ln, urlScheme = tls.NewListener(raw, tlsConfig), "https://"
 	}
-	b := banner{url: "http://" + reachableAddr(ln.Addr()), cfg: cfg, bound: ln.Addr().String()}
+	if hb.captures() {
+		ln = capture.NewListener(ln, maxWireHead)
+	}
+	b := banner{url: urlScheme + reachableAddr(ln.Addr()), cfg: cfg, bound: ln.Addr().String(), tls: tlsInfo}
 	if cfg.hub.o.UI {
 		page, err := startUI(cfg.hub.o, uiDeps{
 			hub: hb, listenURL: b.url + cfg.path, scheme: scheme, provider: cfg.providerName(),
 			nextSeq: rc.NextSeq, now: sys.now, random: sys.random, log: log, replayLimit: cfg.hub.o.ForwardTimeout,
+			cacert: tlsInfo.CertPath,
 		})
 		if err != nil {
 			ln.Close()
@@ -369,6 +386,7 @@ type banner struct {
 	cfg   listenConfig
 	// The inspector's page (--ui) and the address it is bound to.
 	uiURL, uiBound string
+	tls            tlsInfo // CertPath is "" without TLS
 }
 
 // reachableAddr is addr as a local client would dial it: an unspecified
@@ -388,7 +406,7 @@ func reachableAddr(addr net.Addr) string {
 func (b banner) curlExample() string {
 	return `body='{"zen":"Keep it logically awesome.","hook_id":1}'; ` +
 		`sig=$(printf %s "$body" | openssl dgst -sha256 -hmac "$` + envSecret + `" | awk '{print $NF}'); ` +
-		`curl -sS ` + b.url + b.cfg.path + ` -H 'Content-Type: application/json' -H 'X-GitHub-Event: ping' ` +
+		`curl -sS ` + b.cacert("--cacert ") + b.url + b.cfg.path + ` -H 'Content-Type: application/json' -H 'X-GitHub-Event: ping' ` +
 		`-H "X-Hub-Signature-256: sha256=$sig" --data-binary "$body"`
 }
 
@@ -397,9 +415,18 @@ func (b banner) curlExample() string {
 // $WEBHOOK_SECRET.
 func (b banner) sendExample() string {
 	if b.cfg.isGitHub() {
-		return "hooklab send push --url " + b.url + b.cfg.path
+		return "hooklab send push " + b.cacert("--cacert ") + "--url " + b.url + b.cfg.path
 	}
-	return "hooklab send --provider " + b.cfg.provider + " --url " + b.url + b.cfg.path
+	return "hooklab send --provider " + b.cfg.provider + " " + b.cacert("--cacert ") + "--url " + b.url + b.cfg.path
+}
+
+// cacert is flag and the certificate's path and a space, for a client to
+// trust a listener on TLS; "" without TLS.
+func (b banner) cacert(flag string) string {
+	if b.tls.CertPath == "" {
+		return ""
+	}
+	return flag + b.tls.CertPath + " "
 }
 
 // providerName is the provider, github when unset.
@@ -448,6 +475,9 @@ func (b banner) print(w io.Writer, log *slog.Logger) {
 		if b.uiURL != "" {
 			attrs = append(attrs, "ui_url", b.uiURL)
 		}
+		if b.tls.CertPath != "" {
+			attrs = append(attrs, "tls_cert", b.tls.CertPath, "tls_fingerprint", b.tls.Fingerprint)
+		}
 		log.Info("listening", attrs...)
 		for _, w := range warnings {
 			log.Warn(w)
@@ -471,6 +501,13 @@ func (b banner) print(w io.Writer, log *slog.Logger) {
 		limits = "max body " + term.HumanBytes(cfg.maxBody) + ", chunked bodies allowed"
 	}
 	fmt.Fprintf(w, "  limits  %s\n", limits)
+	if b.tls.CertPath != "" {
+		label := "tls"
+		for _, line := range b.tls.bannerLines() {
+			fmt.Fprintf(w, "  %-7s %s\n", label, line)
+			label = ""
+		}
+	}
 	for _, l := range cfg.hub.bannerLines() {
 		fmt.Fprintf(w, "  %-7s %s\n", l.label, l.text)
 	}
@@ -536,4 +573,31 @@ func countList[K cmp.Ordered](counts map[K]int, name func(K) string) string {
 		parts = append(parts, fmt.Sprintf("%s: %d", name(k), counts[k]))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// loopback reports whether listen is bound to this machine only: then an
+// answer may say why a signature failed, which from anywhere else would
+// help forge one.
+func (c listenConfig) loopback() bool {
+	host, _, err := net.SplitHostPort(c.addr)
+	return err == nil && isLoopback(host)
+}
+
+// explainer is the receiver's Explainer: why a signature failed, from the
+// known causes diagnose verifies. At most two diagnoses run at once (each
+// may take milliseconds of CPU); a failure past them is logged without.
+func explainer(cfg listenConfig) receiver.Explainer {
+	gate := make(chan struct{}, 2)
+	return func(h http.Header, body []byte, now time.Time) string {
+		select {
+		case gate <- struct{}{}:
+			defer func() { <-gate }()
+		default:
+			return ""
+		}
+		return diagnose.Summary(diagnose.Explain(diagnose.Input{
+			Provider: cfg.providerName(), Secrets: cfg.secret.all(),
+			Header: h, Body: body, Now: now, Tolerance: cfg.tolerance,
+		}))
+	}
 }

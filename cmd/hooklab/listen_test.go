@@ -135,7 +135,7 @@ func startListen(tb testing.TB, w world, args ...string) *listenProcess {
 		}
 	}
 	u, err := url.Parse(p.webhookURL)
-	if err != nil || u.Scheme != "http" || u.Host == "" {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		tb.Fatalf("the banner's URL %q is not an http URL: %v", p.webhookURL, err)
 	}
 	p.baseURL = u.Scheme + "://" + u.Host
@@ -160,7 +160,7 @@ func (p *listenProcess) stop(tb testing.TB) int {
 
 var (
 	ansiEscape     = regexp.MustCompile("\x1b\\[[0-9;]*m")
-	bannerPostLine = regexp.MustCompile(`(?m)^hooklab listen  POST (http://\S+)`)
+	bannerPostLine = regexp.MustCompile(`(?m)^hooklab listen  POST (https?://\S+)`)
 )
 
 // bannerURL returns the webhook URL from a complete banner in out: the

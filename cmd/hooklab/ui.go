@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hooklab/hooklab/capture"
+	"github.com/hooklab/hooklab/certs"
 	"github.com/hooklab/hooklab/inspect"
 	"github.com/hooklab/hooklab/replay"
 	"github.com/hooklab/hooklab/sender"
@@ -46,6 +47,7 @@ type uiDeps struct {
 	random      io.Reader
 	log         *slog.Logger
 	replayLimit time.Duration
+	cacert      string // the listener's certificate, when it is on TLS
 }
 
 // startUI binds the inspector's address, fills the ring from the capture
@@ -215,6 +217,11 @@ func (d uiDeps) replay(ctx context.Context, rec *capture.Record, to string, resi
 		req.Header = append(req.Header, sender.Field{Name: capture.ReplayHeader, Value: strconv.FormatUint(rec.Seq, 10)})
 	}
 	client := &sender.Client{Timeout: d.replayLimit, Now: d.now}
+	if d.cacert != "" && to != "forward" {
+		if client.TLSConfig, err = certs.ClientConfig(d.cacert, false); err != nil {
+			return inspect.ReplayResult{}, err
+		}
+	}
 	resp, err := client.Do(ctx, req)
 	if err != nil {
 		return inspect.ReplayResult{Error: err.Error()}, err
