@@ -40,6 +40,7 @@ func FromDelivery(d *receiver.Delivery, headers []Header, order string) *Record 
 			Summary:    d.Summary,
 			Redelivery: d.Redelivery,
 			Header:     d.Header,
+			Why:        d.Explanation,
 			DurationMS: ms(d.Duration),
 		},
 		Answered: d.Answered,

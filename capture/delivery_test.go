@@ -178,3 +178,11 @@ func TestBodyBackWithJQ(t *testing.T) {
 		t.Errorf("body.bin has %d bytes, not the body's %d", len(got), len(body))
 	}
 }
+
+func TestFromDeliveryKeepsWhy(t *testing.T) {
+	d := testDelivery()
+	d.Explanation = "likely cause: the body with a trailing newline added"
+	if rec := FromDelivery(d, nil, ""); rec.Verdict.Why != d.Explanation {
+		t.Errorf("Verdict.Why = %q, want %q", rec.Verdict.Why, d.Explanation)
+	}
+}

@@ -93,16 +93,18 @@ const ReplayHeader = "X-Hooklab-Replay-Of"
 
 // Verdict is hooklab's verdict on a delivery.
 type Verdict struct {
-	Status     int     `json:"status"`
-	Reason     string  `json:"reason"`
-	Detail     string  `json:"detail,omitempty"`
-	Provider   string  `json:"provider"`
-	Event      string  `json:"event,omitempty"`
-	Action     string  `json:"action,omitempty"`
-	Delivery   string  `json:"delivery,omitempty"`
-	Summary    string  `json:"summary,omitempty"`
-	Redelivery bool    `json:"redelivery,omitempty"`
-	Header     string  `json:"header,omitempty"`
+	Status     int    `json:"status"`
+	Reason     string `json:"reason"`
+	Detail     string `json:"detail,omitempty"`
+	Provider   string `json:"provider"`
+	Event      string `json:"event,omitempty"`
+	Action     string `json:"action,omitempty"`
+	Delivery   string `json:"delivery,omitempty"`
+	Summary    string `json:"summary,omitempty"`
+	Redelivery bool   `json:"redelivery,omitempty"`
+	Header     string `json:"header,omitempty"`
+	// Why says why the signature failed, when a known cause holds.
+	Why        string  `json:"why,omitempty"`
 	DurationMS float64 `json:"duration_ms"`
 }
 

@@ -32,6 +32,7 @@ type meta struct {
 	Status     int          `json:"status"`
 	Reason     string       `json:"reason"`
 	Detail     string       `json:"detail"`
+	Why        string       `json:"why,omitempty"`
 	Summary    string       `json:"summary"`
 	Redelivery bool         `json:"redelivery"`
 	Size       int          `json:"size"`
@@ -102,7 +103,7 @@ func metaOf(rec *capture.Record) meta {
 	m := meta{
 		Seq: rec.Seq, Time: rec.Time, Method: rec.Method, Target: rec.Target,
 		Event: v.Event, Action: v.Action, Delivery: v.Delivery,
-		Status: v.Status, Reason: v.Reason, Detail: v.Detail, Summary: v.Summary,
+		Status: v.Status, Reason: v.Reason, Detail: v.Detail, Why: v.Why, Summary: v.Summary,
 		Redelivery: v.Redelivery, Size: len(rec.Body), DurationMS: v.DurationMS,
 		Answered: rec.Answered, ReplayOf: rec.ReplayOf,
 	}

@@ -552,3 +552,17 @@ func TestReplayGET(t *testing.T) {
 		t.Errorf("GET replay: %d (called %v), want 404 or 405 and no replay", w.Code, called)
 	}
 }
+
+// Why a signature failed reaches the page with the delivery.
+func TestDeliveryHasWhy(t *testing.T) {
+	rec := testRecord(1)
+	rec.Verdict.Why = "likely cause: the secret with a trailing newline"
+	ring := capture.NewRing(10, 0)
+	ring.Add(rec)
+	s := mustServer(t, Config{Ring: ring})
+	w := serve(t, s, request{target: "/api/deliveries/1", host: "127.0.0.1:4040"})
+	var d struct{ Why string }
+	if err := json.Unmarshal(w.Body.Bytes(), &d); err != nil || d.Why != rec.Verdict.Why {
+		t.Errorf("why %q (%v), want %q\n%s", d.Why, err, rec.Verdict.Why, w.Body)
+	}
+}

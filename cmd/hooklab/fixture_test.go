@@ -131,3 +131,20 @@ func TestListenFixtureUsageErrors(t *testing.T) {
 		})
 	}
 }
+
+// Scripted answers alone: the stop summary shows the retries, and a
+// refused delivery does not make the exit 1 (nothing was expected).
+func TestListenScriptedShowsRetries(t *testing.T) {
+	const secret = "fixture-test-secret-0123456789abcdef"
+	p := startListen(t, world{env: map[string]string{envSecret: secret}}, "listen", "--addr", "127.0.0.1:0", "--respond", "503,200")
+	for range 2 {
+		send(t, http.MethodPost, p.webhookURL, []byte(pingBody), pingHeaders(secret, "d-again"))
+	}
+	send(t, http.MethodPost, p.webhookURL, []byte(pingBody), pingHeaders("wrong-secret-0123456789abcdef0123", "d-bad"))
+	if code := p.stop(t); code != exitOK {
+		t.Errorf("exit %d, want 0", code)
+	}
+	if out := p.stdout.String(); !strings.Contains(out, "d-again") || !strings.Contains(out, "attempt 2") {
+		t.Errorf("the summary does not show the retry:\n%s", out)
+	}
+}

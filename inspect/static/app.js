@@ -866,7 +866,8 @@
     const verdict = el('div', { class: 'verdict st-' + statusClass(st) },
       el('div', { class: 'verdict-line' }, el('span', { class: 'badge big st-' + statusClass(st) }, String(st)), ' ',
         el('strong', null, verdictWords(d)), ' ', d.reason ? el('code', { class: 'reason' }, val(d.reason)) : null),
-      d.detail ? el('p', { class: 'verdict-detail' }, val(d.detail)) : null);
+      d.detail ? el('p', { class: 'verdict-detail' }, val(d.detail)) : null,
+      d.why ? el('p', { class: 'verdict-why' }, el('strong', null, 'Why: '), val(d.why)) : null);
     pane.append(verdict);
 
     const meta = [
