@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -237,6 +238,9 @@ func runListen(ctx context.Context, sys system, o listenOptions) error {
 	defer closeHub()
 	fwd, exec, observe, firstSeq := hb.config(sys.stdout)
 	observe = cfg.fixture.observe(observe)
+	if limit, ok := memoryLimit(cfg, hb.captures(), sys.getenv); ok {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(limit))
+	}
 	tlsConfig, tlsInfo, err := listenTLS(o.TLS, sys.now(), "")
 	if err != nil {
 		return fail(err)
@@ -600,4 +604,26 @@ func explainer(cfg listenConfig) receiver.Explainer {
 			Header: h, Body: body, Now: now, Tolerance: cfg.tolerance,
 		}))
 	}
+}
+
+// memoryHeadroom is what listen needs besides the bodies its in-flight
+// budget holds: the runtime, connections, pooled buffers, garbage between
+// collections.
+const memoryHeadroom = 64 << 20
+
+// memoryLimit is the soft memory limit listen sets for its process: the
+// in-flight budget (and the ring's bound, when deliveries are kept) plus
+// headroom, so that the garbage collector works harder as the process
+// nears it instead of letting the heap grow to twice the bodies held. A
+// GOMEMLIMIT in the environment wins (the runtime has applied it), and
+// without a budget (--max-inflight -1) there is nothing to derive one from.
+func memoryLimit(cfg listenConfig, captures bool, getenv func(string) string) (int64, bool) {
+	if getenv("GOMEMLIMIT") != "" || cfg.maxInflight <= 0 {
+		return 0, false
+	}
+	limit := cfg.maxInflight + memoryHeadroom
+	if captures {
+		limit += ringBytes
+	}
+	return limit, true
 }
