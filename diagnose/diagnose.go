@@ -40,8 +40,17 @@ import (
 // hashed a few dozen times (about 20 ms of one core at worst, see
 // BenchmarkExplainWorstCase); a larger one gets only the checks that keep
 // the body as it is (the secrets, the timestamp, the header's encoding and
-// name), about ten HMACs of it. Webhook bodies are rarely larger.
+// name), a few dozen HMACs of it at most per configured secret, whatever
+// its headers (see maxHeaderTries). Webhook bodies are rarely larger.
 const MaxBody = 256 << 10
+
+// maxHeaderTries is how many of the delivery's own headers Explain tries
+// as a misplaced signature, and as another timestamp or id, each. A
+// sender controls its headers: without a cap, a few thousand
+// signature-like names on a large body would cost an HMAC of the body
+// each, seconds of CPU for one delivery. Senders that misplace a
+// signature put it in one or two.
+const maxHeaderTries = 4
 
 // Cause codes, stable for scripts and logs.
 const (
@@ -152,9 +161,15 @@ func signedBytes(in Input) []byte {
 // provider. Its cost is bounded by MaxBody (see there). It is safe for
 // concurrent use and does not change in.
 func Explain(in Input) []Cause {
+	causes, _ := explain(in)
+	return causes
+}
+
+// explain is Explain, also returning how many MACs of the body it checked.
+func explain(in Input) ([]Cause, int) {
 	prov, err := provider.Lookup(in.Provider)
 	if err != nil || len(in.Secrets) == 0 || slices.Contains(in.Secrets, "") {
-		return nil
+		return nil, 0
 	}
 	if in.Header == nil {
 		in.Header = http.Header{}
@@ -165,7 +180,7 @@ func Explain(in Input) []Cause {
 	if full, err := signing.New(in.Provider, in.Secrets, signing.Options{Tolerance: in.Tolerance}); err == nil {
 		verr := signing.Verify(full, in.Header, d.signed, in.Now)
 		if verr == nil {
-			return nil
+			return nil, 0
 		}
 		stale = errors.Is(verr, signing.ErrTimestamp)
 	}
@@ -173,9 +188,9 @@ func Explain(in Input) []Cause {
 	if d.verifies(d.base, in.Header, d.signed) {
 		// The MAC is right: only the time can be wrong.
 		if stale {
-			return []Cause{d.timestampCause()}
+			return []Cause{d.timestampCause()}, d.tries
 		}
-		return nil
+		return nil, d.tries
 	}
 	d.secretCauses()
 	d.providerCauses()
@@ -189,7 +204,7 @@ func Explain(in Input) []Cause {
 	if stale && len(d.causes) > 0 {
 		d.add(d.timestampCause())
 	}
-	return d.causes
+	return d.causes, d.tries
 }
 
 // diagnosis is one run of Explain.
@@ -200,6 +215,7 @@ type diagnosis struct {
 	signed []byte         // what the scheme signs: the body, or Gitea's form payload
 	small  bool           // the body is small enough for its variants
 	causes []Cause
+	tries  int // the MACs checked, for the tests of Explain's cost
 }
 
 func (d *diagnosis) add(c Cause) {
@@ -223,6 +239,7 @@ func (d *diagnosis) scheme(secrets ...string) signing.Scheme {
 }
 
 func (d *diagnosis) verifies(s signing.Scheme, h http.Header, body []byte) bool {
+	d.tries++
 	return s != nil && signing.Verify(s, h, body, d.in.Now) == nil
 }
 
@@ -463,6 +480,7 @@ func (d *diagnosis) sha1Matches(value string) bool {
 	if len(macs) == 0 {
 		return false
 	}
+	d.tries++
 	msg, ok := d.message()
 	if !ok {
 		return false
@@ -525,11 +543,15 @@ func (d *diagnosis) headerCauses() {
 		names = append(names, name)
 	}
 	slices.Sort(names)
+	tries := 0
 	for _, name := range names {
 		lower := strings.ToLower(name)
 		if strings.EqualFold(name, want) || !(strings.Contains(lower, "sig") || strings.Contains(lower, "hmac") ||
 			strings.Contains(lower, "token") || strings.Contains(lower, "hash")) {
 			continue
+		}
+		if tries++; tries > maxHeaderTries {
+			return
 		}
 		values := d.in.Header.Values(name)
 		h := d.in.Header.Clone()
@@ -622,10 +644,18 @@ func (d *diagnosis) timestampCause() Cause {
 	t, _ := d.timestamp()
 	at := time.Unix(t, 0)
 	header := d.timestampHeader()
-	tol := words(d.in.Tolerance)
+	// off says how far the timestamp is, and the tolerance, in words; or
+	// exactly when rounding would make them read the same.
+	off := func(by time.Duration) (string, string) {
+		if w, tol := words(by), words(d.in.Tolerance); w != tol {
+			return w, tol
+		}
+		return by.Round(time.Millisecond).String(), d.in.Tolerance.String()
+	}
 	if at.After(d.in.Now) {
+		ahead, tol := off(at.Sub(d.in.Now))
 		msg := fmt.Sprintf("the signature is right, but the timestamp in %s is %s in the future, beyond the tolerance of %s: the sender's clock is ahead",
-			header, words(at.Sub(d.in.Now)), tol)
+			header, ahead, tol)
 		if t > 100_000_000_000 {
 			msg += ", or it sends milliseconds instead of seconds"
 		}
@@ -636,8 +666,9 @@ func (d *diagnosis) timestampCause() Cause {
 	if age > time.Hour {
 		likely = "a replay of an old delivery is likelier than a clock that far off"
 	}
+	old, tol := off(age)
 	return Cause{Code: CodeTimestampOutOfRange, Message: fmt.Sprintf(
-		"the signature is right, but the timestamp in %s is %s old, beyond the tolerance of %s: %s", header, words(age), tol, likely)}
+		"the signature is right, but the timestamp in %s is %s old, beyond the tolerance of %s: %s", header, old, tol, likely)}
 }
 
 // words says a duration the way people do: "3 minutes", "2 hours", "4 days".
@@ -683,20 +714,29 @@ func (d *diagnosis) timeCauses() {
 	if t > 100_000_000_000 {
 		cands = append(cands, candidate{t / 1000, "the header's milliseconds as seconds"})
 	}
-	for name, values := range d.in.Header {
-		if strings.EqualFold(name, header) || len(values) != 1 {
+	names := make([]string, 0, len(d.in.Header))
+	for name := range d.in.Header {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	fromHeaders := 0
+	for _, name := range names {
+		values := d.in.Header[name]
+		if strings.EqualFold(name, header) || len(values) != 1 || fromHeaders >= maxHeaderTries {
 			continue
 		}
 		lower := strings.ToLower(name)
 		if lower == "date" {
 			if at, err := http.ParseTime(values[0]); err == nil {
 				cands = append(cands, candidate{at.Unix(), "the Date header"})
+				fromHeaders++
 			}
 			continue
 		}
 		if strings.Contains(lower, "time") {
 			if n, err := strconv.ParseInt(strings.TrimSpace(values[0]), 10, 64); err == nil {
 				cands = append(cands, candidate{n, "the " + safeName(name) + " header"})
+				fromHeaders++
 			}
 		}
 	}
@@ -743,7 +783,7 @@ func (d *diagnosis) idCauses() {
 		if strings.EqualFold(name, idName) || !(strings.HasSuffix(lower, "id") || strings.HasSuffix(lower, "-key")) {
 			continue
 		}
-		if values := d.in.Header.Values(name); len(values) == 1 {
+		if values := d.in.Header.Values(name); len(values) == 1 && len(cands) < maxHeaderTries {
 			cands = append(cands, candidate{values[0], "the " + safeName(name) + " header"})
 		}
 	}

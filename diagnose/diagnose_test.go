@@ -238,6 +238,18 @@ func TestExplainCauses(t *testing.T) {
 		{name: "clock behind", want: CodeTimestampOutOfRange, contains: "12 minutes old, beyond the tolerance of 5 minutes: the sender's clock is likely behind", in: func(tb testing.TB) Input {
 			return delivery("standard", mustSign(tb, "standard", standardSecret, []byte(testBody), "msg_1", testNow.Add(-12*time.Minute)), testBody)
 		}},
+		// Just past the tolerance, rounding must not make the age read as
+		// the tolerance itself ("5 minutes old, beyond ... 5 minutes").
+		{name: "just past the tolerance", want: CodeTimestampOutOfRange, contains: "5m1.4s old, beyond the tolerance of 5m0s", in: func(tb testing.TB) Input {
+			in := delivery("stripe", mustSign(tb, "stripe", standardSecret, []byte(testBody), "", testNow.Add(-5*time.Minute-time.Second)), testBody)
+			in.Now = testNow.Add(400 * time.Millisecond)
+			return in
+		}},
+		{name: "just ahead of the tolerance", want: CodeTimestampOutOfRange, contains: "1.4s in the future, beyond the tolerance of 1s", in: func(tb testing.TB) Input {
+			in := delivery("slack", mustSign(tb, "slack", testSecret, []byte(testBody), "", testNow.Add(2*time.Second)), testBody)
+			in.Now, in.Tolerance = testNow.Add(600*time.Millisecond), time.Second
+			return in
+		}},
 		{name: "replayed", want: CodeTimestampOutOfRange, contains: "3 hours old, beyond the tolerance of 5 minutes: a replay", in: func(tb testing.TB) Input {
 			return delivery("slack", mustSign(tb, "slack", testSecret, []byte(testBody), "", testNow.Add(-3*time.Hour)), testBody)
 		}},
@@ -355,25 +367,31 @@ func TestExplainWrongSecretFindsNothing(t *testing.T) {
 	wrong := map[string]string{signing.ProviderStandard: "whsec_" + base64.StdEncoding.EncodeToString([]byte("some-other-standard-key-32-bytes"))}
 	for _, provider := range signing.Providers() {
 		for name, body := range bodies {
-			for _, at := range []time.Duration{0, -3 * time.Hour} {
-				t.Run(provider+"/"+name+"/"+at.String(), func(t *testing.T) {
-					secret := wrongSecret
-					if w, ok := wrong[provider]; ok {
-						secret = w
-					}
-					h := mustSign(t, provider, secret, []byte(body), "msg_9", testNow.Add(at))
-					if strings.HasPrefix(body, "payload=") {
-						h.Set("Content-Type", "application/x-www-form-urlencoded")
-					}
-					h.Set("Date", testNow.Add(-time.Second).Format(http.TimeFormat))
-					h.Set("X-Request-Id", "msg_9")
-					in := delivery(provider, h, body)
-					in.Secrets = []string{secretFor(provider), " " + secretFor(provider) + "\n"}
-					in.OtherSecrets = []string{otherSecret}
-					if causes := Explain(in); len(causes) != 0 {
-						t.Fatalf("a wrong secret was explained: %+v", causes)
-					}
-				})
+			// Fresh, stale, and just past the tolerance either way; each
+			// with the tolerance and without one.
+			edge := signing.DefaultTolerance + time.Second
+			for _, at := range []time.Duration{0, -3 * time.Hour, -edge, edge} {
+				for _, tolerance := range []time.Duration{signing.DefaultTolerance, 0} {
+					t.Run(provider+"/"+name+"/"+at.String()+"/"+tolerance.String(), func(t *testing.T) {
+						secret := wrongSecret
+						if w, ok := wrong[provider]; ok {
+							secret = w
+						}
+						h := mustSign(t, provider, secret, []byte(body), "msg_9", testNow.Add(at))
+						if strings.HasPrefix(body, "payload=") {
+							h.Set("Content-Type", "application/x-www-form-urlencoded")
+						}
+						h.Set("Date", testNow.Add(-time.Second).Format(http.TimeFormat))
+						h.Set("X-Request-Id", "msg_9")
+						in := delivery(provider, h, body)
+						in.Secrets = []string{secretFor(provider), " " + secretFor(provider) + "\n"}
+						in.OtherSecrets = []string{otherSecret}
+						in.Tolerance = tolerance
+						if causes := Explain(in); len(causes) != 0 {
+							t.Fatalf("a wrong secret was explained: %+v", causes)
+						}
+					})
+				}
 			}
 		}
 	}
@@ -571,4 +589,35 @@ func FuzzExplain(f *testing.F) {
 			t.Errorf("explained a signature nobody made: %+v", causes)
 		}
 	})
+}
+
+// TestExplainHostileHeadersBounded shows that the headers a sender sends
+// cannot multiply the work: thousands of signature-, time- and id-like
+// names (what 64 KiB of headers holds) still cost a few dozen MACs of the
+// body, as for any delivery.
+func TestExplainHostileHeadersBounded(t *testing.T) {
+	body := []byte(`{"id":"evt_1","created":1735787045}`)
+	for _, provider := range []string{signing.ProviderGitHub, signing.ProviderStripe, signing.ProviderStandard, signing.ProviderSlack} {
+		t.Run(provider, func(t *testing.T) {
+			signer := wrongSecret
+			if provider == signing.ProviderStandard {
+				signer = "whsec_" + base64.StdEncoding.EncodeToString([]byte("some-other-standard-key-32-bytes"))
+			}
+			h := mustSign(t, provider, signer, body, "msg_1", testNow)
+			sig := "sha256=" + strings.Repeat("ab", 32)
+			for i := range 1000 {
+				h.Set("X-Sig-"+strconv.Itoa(i), sig)
+				h.Set("X-Time-"+strconv.Itoa(i), strconv.Itoa(1735787045+i))
+				h.Set("X-"+strconv.Itoa(i)+"-Id", "msg_"+strconv.Itoa(i))
+			}
+			in := delivery(provider, h, string(body))
+			causes, tries := explain(in)
+			if causes != nil {
+				t.Errorf("a wrong secret was explained: %+v", causes)
+			}
+			if tries > 60 {
+				t.Errorf("Explain checked %d MACs of the body for 3000 hostile headers, want a few dozen at most", tries)
+			}
+		})
+	}
 }

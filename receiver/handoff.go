@@ -311,6 +311,7 @@ type Scripted struct {
 
 // An Explainer says why a signature did not match (package diagnose):
 // which of the known causes holds, verified by recomputing the MAC, or
-// "" when none does. It is called only for signature_mismatch and
-// timestamp_out_of_range, with the whole body.
+// "" when none does. It is called only for signature_mismatch, with the
+// whole body (a stale timestamp is refused before the body is read, and
+// its detail already says by how much and what the likely cause is).
 type Explainer func(h http.Header, body []byte, now time.Time) string

@@ -324,9 +324,6 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request, d *delivery)
 	var early error
 	if err != nil {
 		d.header = rc.faultyHeader(err)
-		if rc.explain != nil && errors.Is(err, signing.ErrTimestamp) {
-			d.why = rc.explain(r.Header, nil, rc.now())
-		}
 		if !rc.handoffAll {
 			return refuse(signatureReason(err), signatureDetail(err))
 		}

@@ -12,7 +12,8 @@ import (
 // sequence ("500,500,200") or one event's sequence ("push=503",
 // "push=500,200"). Repeated values append to the sequence they name, so
 // --respond 500 --respond 200 is --respond 500,200. Statuses are numbers
-// from 100 to 599.
+// from 200 to 599: a 1xx is not a final answer (Go's server would send it
+// as an informational response followed by a 200).
 func ParseStatuses(values []string) (statuses []int, byEvent map[string][]int, err error) {
 	for _, v := range values {
 		v = strings.TrimSpace(v)
@@ -53,10 +54,13 @@ func parseStatusList(list string) ([]int, error) {
 		}
 		n, err := strconv.Atoi(f)
 		if err != nil {
-			return nil, fmt.Errorf("%q is not an HTTP status: give a number from 100 to 599", f)
+			return nil, fmt.Errorf("%q is not an HTTP status: give a number from 200 to 599", f)
+		}
+		if n >= 100 && n < 200 {
+			return nil, fmt.Errorf("status %d is not a final answer (the sender would get it and then a 200): give a number from 200 to 599", n)
 		}
 		if n < 100 || n > 599 {
-			return nil, fmt.Errorf("status %d is out of range: give a number from 100 to 599", n)
+			return nil, fmt.Errorf("status %d is out of range: give a number from 200 to 599", n)
 		}
 		seq = append(seq, n)
 	}

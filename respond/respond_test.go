@@ -220,6 +220,11 @@ func TestParseStatuses(t *testing.T) {
 		{name: "trailing comma", values: []string{"500,"}, wantErr: "empty status"},
 		{name: "not a number", values: []string{"500,ok"}, wantErr: `"ok" is not an HTTP status`},
 		{name: "too low", values: []string{"99"}, wantErr: "status 99 is out of range"},
+		// A 1xx is not an answer: Go's server sends it as an informational
+		// response and then a 200, so the sender would see 200, not it.
+		{name: "informational", values: []string{"103"}, wantErr: "status 103 is not a final answer"},
+		{name: "switching protocols", values: []string{"push=101"}, wantErr: "status 101 is not a final answer"},
+		{name: "lowest", values: []string{"200"}, want: []int{200}},
 		{name: "too high", values: []string{"600"}, wantErr: "status 600 is out of range"},
 		{name: "no event", values: []string{"=503"}, wantErr: "the event before = must be one name"},
 		{name: "two events", values: []string{"push,ping=503"}, wantErr: "the event before = must be one name"},

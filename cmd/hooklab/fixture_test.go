@@ -148,3 +148,11 @@ func TestListenScriptedShowsRetries(t *testing.T) {
 		t.Errorf("the summary does not show the retry:\n%s", out)
 	}
 }
+
+func TestStatusWords(t *testing.T) {
+	for st, want := range map[int]string{200: "200 OK", 503: "503 Service Unavailable", 0: "dropped (no answer)"} {
+		if got := statusWords(st); got != want {
+			t.Errorf("statusWords(%d) = %q, want %q", st, got, want)
+		}
+	}
+}

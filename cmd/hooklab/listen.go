@@ -557,7 +557,7 @@ func printSummary(w io.Writer, log *slog.Logger, cfg listenConfig, s receiver.St
 	}
 	fmt.Fprintf(w, "stopped after %d %s", s.Total, noun)
 	if len(s.ByStatus) > 0 {
-		fmt.Fprintf(w, "; by status: %s", countList(s.ByStatus, func(st int) string { return fmt.Sprintf("%d %s", st, http.StatusText(st)) }))
+		fmt.Fprintf(w, "; by status: %s", countList(s.ByStatus, statusWords))
 	}
 	if len(s.ByEvent) > 0 {
 		// Event names come from the senders: quoted if they are not plain text.
@@ -626,4 +626,13 @@ func memoryLimit(cfg listenConfig, captures bool, getenv func(string) string) (i
 		limit += ringBytes
 	}
 	return limit, true
+}
+
+// statusWords names a status in the stop summary: "200 OK", and "dropped"
+// for the deliveries --drop closed without an answer.
+func statusWords(st int) string {
+	if st == 0 {
+		return "dropped (no answer)"
+	}
+	return fmt.Sprintf("%d %s", st, http.StatusText(st))
 }

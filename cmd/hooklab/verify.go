@@ -152,7 +152,12 @@ func runVerify(ctx context.Context, sys system, o verifyOptions) error {
 		if causes := diagnose.Explain(in); causes != nil {
 			report.Causes = causes
 		}
-		report.Summary = diagnose.Summary(report.Causes)
+		// With no cause, the summary says the secret or the body differs:
+		// true of a MAC that does not match, not of a signature missing or
+		// malformed, which the error already explains.
+		if len(report.Causes) > 0 || errors.Is(verr, signing.ErrMismatch) || errors.Is(verr, signing.ErrTimestamp) {
+			report.Summary = diagnose.Summary(report.Causes)
+		}
 	}
 	if o.JSON {
 		if err := writeJSON(sys.stdout, report); err != nil {
@@ -181,7 +186,9 @@ func (r verifyReport) print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "not verified: %s: %s\n", what, term.Sanitize(r.Error, 400))
 	if len(r.Causes) == 0 {
-		fmt.Fprintln(w, r.Summary)
+		if r.Summary != "" {
+			fmt.Fprintln(w, r.Summary)
+		}
 		return
 	}
 	for _, c := range r.Causes {

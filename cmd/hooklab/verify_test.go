@@ -102,6 +102,7 @@ func TestVerify(t *testing.T) {
 		env      map[string]string
 		wantCode int
 		want     []string // in stdout
+		notWant  []string // not in stdout
 		wantErr  string   // in stderr
 	}{
 		{name: "body and header verify", wantCode: exitOK, want: []string{"verified: the github signature matches"},
@@ -115,6 +116,14 @@ func TestVerify(t *testing.T) {
 			args: args([]string{"verify", "--file", newlineFile}, mustSignVerify(t, "github", verifySecret, verifyBody, testNow), secret)},
 		{name: "a wrong secret", wantCode: exitError, want: []string{"none of the known causes matches"},
 			args: args([]string{"verify", "--file", bodyFile}, mustSignVerify(t, "github", "some-other-secret-0000000000", verifyBody, testNow), secret)},
+		// Without a signature there is nothing to say about the secret or
+		// the body: the error says what is wrong.
+		{name: "no signature header", wantCode: exitError, want: []string{"signature missing"}, notWant: []string{"the secret differs", "none of the known causes"},
+			args: args([]string{"verify", "--file", bodyFile}, secret)},
+		{name: "malformed signature", wantCode: exitError, want: []string{"signature malformed"}, notWant: []string{"the secret differs", "none of the known causes"},
+			args: args([]string{"verify", "--file", bodyFile, "-H", "X-Hub-Signature-256: sha256=zz"}, secret)},
+		{name: "signature in the wrong header", wantCode: exitError, want: []string{"signature missing", "(" + diagnose.CodeWrongHeader + ")"},
+			args: args([]string{"verify", "--file", bodyFile, "-H", "X-Signature-256: " + strings.TrimPrefix(mustSignVerify(t, "github", verifySecret, verifyBody, testNow)[1], "X-Hub-Signature-256: ")}, secret)},
 		{name: "stale timestamp", wantCode: exitError, want: []string{"3 hours old", "a replay", "(" + diagnose.CodeTimestampOutOfRange + ")"},
 			args: args([]string{"verify", "--file", bodyFile, "--provider", "stripe"}, mustSignVerify(t, "stripe", verifySecret, verifyBody, testNow.Add(-3*time.Hour)), secret)},
 		{name: "stale timestamp without tolerance", wantCode: exitOK, want: []string{"verified"},
@@ -150,6 +159,11 @@ func TestVerify(t *testing.T) {
 			for _, w := range tt.want {
 				if !strings.Contains(r.stdout, w) {
 					t.Errorf("stdout does not contain %q:\n%s", w, r.stdout)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(r.stdout, w) {
+					t.Errorf("stdout contains %q:\n%s", w, r.stdout)
 				}
 			}
 			if !strings.Contains(r.stderr, tt.wantErr) {
