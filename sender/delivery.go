@@ -120,6 +120,23 @@ func WrongSecret(providerName, secret string) string {
 // the order it sends them, then the signature headers (the one the scheme
 // checks first), then the extra headers.
 func (d Delivery) Request() (*Request, error) {
+	s, err := d.newSigner()
+	if err != nil {
+		return nil, err
+	}
+	return d.requestWith(s)
+}
+
+// deliverySigner is what signs a Delivery, built once: its provider and
+// scheme. A load run builds it once and signs every request with it.
+type deliverySigner struct {
+	name   string
+	prov   provider.Provider
+	scheme signing.Scheme
+}
+
+// newSigner looks up d's provider and builds its signing scheme.
+func (d Delivery) newSigner() (*deliverySigner, error) {
 	name := d.Provider
 	if name == "" {
 		name = signing.ProviderGitHub
@@ -128,6 +145,29 @@ func (d Delivery) Request() (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
+	secrets := append([]string{d.Secret}, d.OtherSecrets...)
+	switch d.Signature {
+	case SignatureValid, "":
+		if d.Secret == "" {
+			return nil, signing.ErrNoSecret
+		}
+	case SignatureWrong, SignatureMissing:
+		// Missing signs too, with any secret, for the headers that come
+		// with the signature (a timestamp, an id); the signature is dropped.
+		secrets = []string{WrongSecret(name, d.Secret)}
+	default:
+		return nil, fmt.Errorf("unknown signature mode %q", d.Signature)
+	}
+	scheme, err := signing.New(name, secrets, signing.Options{SignWithAll: d.SignWithAll})
+	if err != nil {
+		return nil, err
+	}
+	return &deliverySigner{name: name, prov: prov, scheme: scheme}, nil
+}
+
+// requestWith builds d's request, signed by s (d's own signer).
+func (d Delivery) requestWith(s *deliverySigner) (*Request, error) {
+	prov, scheme := s.prov, s.scheme
 	body := d.Body()
 	req := &Request{URL: d.URL, Body: body, Length: d.Length}
 	set := func(name, value string) {
@@ -146,23 +186,6 @@ func (d Delivery) Request() (*Request, error) {
 	set(prov.DeliveryFallback, d.ID)
 	set(prov.HookIDHeader, d.HookID)
 
-	secrets := append([]string{d.Secret}, d.OtherSecrets...)
-	switch d.Signature {
-	case SignatureValid, "":
-		if d.Secret == "" {
-			return nil, signing.ErrNoSecret
-		}
-	case SignatureWrong, SignatureMissing:
-		// Missing signs too, with any secret, for the headers that come
-		// with the signature (a timestamp, an id); the signature is dropped.
-		secrets = []string{WrongSecret(name, d.Secret)}
-	default:
-		return nil, fmt.Errorf("unknown signature mode %q", d.Signature)
-	}
-	scheme, err := signing.New(name, secrets, signing.Options{SignWithAll: d.SignWithAll})
-	if err != nil {
-		return nil, err
-	}
 	signed := body
 	if prov.FormSignsPayload && d.ContentType == ContentForm {
 		signed = d.Payload // Gitea signs the JSON inside the form

@@ -149,6 +149,8 @@ func runLoad(ctx context.Context, sys system, o sendOptions) error {
 	stats, err := sender.RunLoad(ctx, sender.LoadConfig{
 		Count: lo.Count, Concurrency: lo.Concurrency, Rate: lo.Rate, Duration: lo.Duration,
 		Build: build, Client: client, Now: sys.now, Progress: progress,
+		// The load client: each request a fresh id from ids, signed for it.
+		Delivery: &plan.delivery, IDs: ids, KeepTime: o.TimestampSet,
 	})
 	if showProgress {
 		fmt.Fprint(sys.stdout, "\r\x1b[K")
