@@ -11,14 +11,15 @@ import (
 	"github.com/hooklab/hooklab/sender"
 )
 
-// benchLoad runs b.N signed 8 KiB GitHub requests, 32 at a time, against a
-// bare loopback handler, through the load client (fast) or net/http.
-func benchLoad(b *testing.B, fast bool) {
+// benchLoad runs b.N signed GitHub requests of size bytes, 32 at a time,
+// against a bare loopback handler, through the load client (fast) or
+// net/http.
+func benchLoad(b *testing.B, fast bool, size int) {
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
 	defer s.Close()
 	d := testDelivery(b)
 	d.URL = mustURL(b, s.URL+"/webhook")
-	d.Payload = []byte(`{"x":"` + string(make([]byte, 8<<10)) + `"}`)
+	d.Payload = []byte(`{"x":"` + string(make([]byte, size)) + `"}`)
 	for i := range d.Payload[6 : len(d.Payload)-2] {
 		d.Payload[6+i] = 'a'
 	}
@@ -45,5 +46,9 @@ func benchLoad(b *testing.B, fast bool) {
 	b.ReportMetric(rep.RequestsPerSecond(), "req/s")
 }
 
-func BenchmarkFastClient(b *testing.B)    { benchLoad(b, true) }
-func BenchmarkNetHTTPClient(b *testing.B) { benchLoad(b, false) }
+func BenchmarkFastClient(b *testing.B)    { benchLoad(b, true, 8<<10) }
+func BenchmarkNetHTTPClient(b *testing.B) { benchLoad(b, false, 8<<10) }
+
+// At 256 KiB the copying, not the client's work per request, decides.
+func BenchmarkFastClient256KiB(b *testing.B)    { benchLoad(b, true, 256<<10) }
+func BenchmarkNetHTTPClient256KiB(b *testing.B) { benchLoad(b, false, 256<<10) }
