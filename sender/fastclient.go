@@ -24,6 +24,10 @@ import (
 // an answer's head (status line and headers) may take.
 const fastReadBuffer = 16 << 10
 
+// writePart is how much of a body one write hands the kernel (see
+// exchange).
+const writePart = 64 << 10
+
 // errFastProtocol is the error for an answer the fast client cannot follow.
 var errFastProtocol = errors.New("answer is not HTTP/1.1 the load client can follow")
 
@@ -131,8 +135,20 @@ func (c *fastConn) exchange(head, body []byte, keepBody bool) (ans fastAnswer, e
 	c.conn.SetDeadline(time.Now().Add(c.timeout))
 	var werr error
 	if c.tcp != nil {
-		c.bufs = append(c.backing[:0], head, body)
-		_, werr = c.bufs.WriteTo(c.tcp)
+		// A small body goes with the head in one writev. A large one goes
+		// after the head in parts: measured against the bare handler at 256
+		// KiB, one writev of it got about 7,300 requests a second through,
+		// the head and then 64 KiB writes about 9,000 (as many as hey), and
+		// a writev of the head with the first part, then the rest, 6,600.
+		if len(body) <= writePart {
+			c.bufs = append(c.backing[:0], head, body)
+			_, werr = c.bufs.WriteTo(c.tcp)
+		} else {
+			_, werr = c.tcp.Write(head)
+			for off := 0; off < len(body) && werr == nil; off += writePart {
+				_, werr = c.tcp.Write(body[off:min(off+writePart, len(body))])
+			}
+		}
 	} else {
 		if _, werr = c.conn.Write(head); werr == nil && len(body) > 0 {
 			_, werr = c.conn.Write(body)

@@ -181,13 +181,16 @@ func TestFastLoadSignsEachRequest(t *testing.T) {
 	tests := []struct {
 		provider, secret, idHeader string
 		keepTime                   bool
+		size                       int // of the body; 0 keeps the test delivery's
 	}{
-		{signing.ProviderGitHub, testSecret, "X-GitHub-Delivery", false},
-		{signing.ProviderStandard, std, "webhook-id", false},
-		{signing.ProviderStandard, std, "webhook-id", true},
+		{signing.ProviderGitHub, testSecret, "X-GitHub-Delivery", false, 0},
+		{signing.ProviderStandard, std, "webhook-id", false, 0},
+		{signing.ProviderStandard, std, "webhook-id", true, 0},
+		// A body written in several parts after the head (writePart).
+		{signing.ProviderGitHub, testSecret, "X-GitHub-Delivery", false, 200 << 10},
 	}
 	for _, tt := range tests {
-		t.Run(fmt.Sprintf("%s keep time %v", tt.provider, tt.keepTime), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s keep time %v body %d", tt.provider, tt.keepTime, tt.size), func(t *testing.T) {
 			scheme, err := signing.New(tt.provider, []string{tt.secret}, signing.Options{})
 			if err != nil {
 				t.Fatal(err)
@@ -209,6 +212,9 @@ func TestFastLoadSignsEachRequest(t *testing.T) {
 			cfg := fastConfig(t, s.webhookURL(), 100, 4)
 			cfg.Delivery.Provider, cfg.Delivery.Secret = tt.provider, tt.secret
 			cfg.Delivery.Time, cfg.KeepTime = time.Now(), tt.keepTime
+			if tt.size > 0 {
+				cfg.Delivery.Payload = []byte(`{"x":"` + strings.Repeat("a", tt.size) + `"}`)
+			}
 			rep := mustRunLoad(t, cfg)
 			if rep.Statuses[200] != 100 {
 				t.Errorf("statuses %v, errors %+v", rep.Statuses, rep.Errors)
