@@ -88,3 +88,12 @@ for run in "github 8192 32" "github 8192 128" "github 262144 32" "github 262144 
 done
 echo "goals: hooklab >= 0.8x wrk and >= 1.5x hey with GitHub signatures, >= 0.7x wrk with Standard Webhooks"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(go version | cut -d' ' -f3)"
+
+# The receiver's floors in the same run: hooklab listen against the bare,
+# verify-only and straightforward handlers (bench/run.sh), once the bare
+# handler above is gone.
+kill %1 2>/dev/null || true
+wait 2>/dev/null || true
+echo
+echo "receiver floors (bench/run.sh):"
+DURATION=$DURATION bash bench/run.sh
