@@ -364,3 +364,32 @@ func TestExplainAndAttempts(t *testing.T) {
 		t.Errorf("attempts logged: %v, %v", r[0][KeyAttempt], r[2][KeyAttempt])
 	}
 }
+
+// A body sent with a Content-Encoding is refused for what it is, not as
+// invalid JSON; a 404 says where deliveries go.
+func TestContentEncodingAndNotFound(t *testing.T) {
+	body := []byte(`{"zen":"z","hook_id":1}`)
+	tests := []struct {
+		name       string
+		cfg        Config
+		req        *http.Request
+		wantStatus int
+		wantReason Reason
+		wantIn     string // a part of the message
+	}{
+		{name: "gzip", req: newDelivery("ping", body, withHeader("Content-Encoding", "gzip")), wantStatus: 415, wantReason: ReasonContentEncoding, wantIn: "Content-Encoding: gzip"},
+		{name: "identity is no coding", req: newDelivery("ping", body, withHeader("Content-Encoding", "identity")), wantStatus: 200, wantReason: ReasonOK},
+		{name: "a 404 names the path", cfg: Config{Path: "/hooks/github"}, req: newDelivery("ping", body), wantStatus: 404, wantReason: ReasonNotFound, wantIn: "deliveries go to /hooks/github"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rc, _ := mustReceiver(t, tt.cfg)
+			rec := httptest.NewRecorder()
+			rc.ServeHTTP(rec, tt.req)
+			a := answerOf(t, rec)
+			if rec.Code != tt.wantStatus || a.Reason != tt.wantReason || !strings.Contains(a.Message, tt.wantIn) {
+				t.Errorf("answered %d %s %q; want %d %s with %q", rec.Code, a.Reason, a.Message, tt.wantStatus, tt.wantReason, tt.wantIn)
+			}
+		})
+	}
+}

@@ -19,6 +19,7 @@ const (
 	ReasonBodyIncomplete       Reason = "body_incomplete"
 	ReasonBodyTimeout          Reason = "body_timeout"
 	ReasonSignatureMismatch    Reason = "signature_mismatch"
+	ReasonContentEncoding      Reason = "content_encoding_unsupported"
 	ReasonUnsupportedMediaType Reason = "unsupported_media_type"
 	ReasonInvalidJSON          Reason = "invalid_json"
 	ReasonFormInvalid          Reason = "form_invalid"
@@ -59,6 +60,7 @@ var reasonTable = []ReasonInfo{
 	{ReasonBodyIncomplete, http.StatusBadRequest, "the body ended before its Content-Length; the client stopped early or declared the wrong length"},
 	{ReasonBodyTimeout, http.StatusRequestTimeout, "the body did not arrive in time"},
 	{ReasonSignatureMismatch, http.StatusUnauthorized, "the signature does not match the body: the body or the secret differs"},
+	{ReasonContentEncoding, http.StatusUnsupportedMediaType, "the body has a Content-Encoding (gzip, ...); send it unencoded, as webhook providers do"},
 	{ReasonUnsupportedMediaType, http.StatusUnsupportedMediaType, "send Content-Type application/json or application/x-www-form-urlencoded"},
 	{ReasonInvalidJSON, http.StatusBadRequest, "the payload is not valid JSON"},
 	{ReasonFormInvalid, http.StatusBadRequest, "the form-encoded body does not decode"},

@@ -19,9 +19,11 @@ import (
 	"os"
 	"path"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/hooklab/hooklab/internal/term"
 	"github.com/hooklab/hooklab/provider"
 	"github.com/hooklab/hooklab/signing"
 )
@@ -291,7 +293,7 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request, d *delivery)
 
 	// 1. Path and method.
 	if r.URL.Path != rc.path {
-		return refuse(ReasonNotFound, "")
+		return refuse(ReasonNotFound, "nothing here: deliveries go to "+rc.path+", health checks to "+HealthPath)
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -391,7 +393,11 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request, d *delivery)
 		return fail(signatureReason(err), signatureDetail(err))
 	}
 
-	// 7. Content type; only now is the body looked at.
+	// 7. Content type and coding; only now is the body looked at. An
+	// encoded body would only read as invalid JSON, which says nothing.
+	if ce := headerValue(r.Header, "Content-Encoding"); ce != "" && !strings.EqualFold(strings.TrimSpace(ce), "identity") {
+		return fail(ReasonContentEncoding, "the body is sent with Content-Encoding: "+term.Sanitize(ce, 40)+"; send it unencoded (the signature covers the bytes as sent, so hooklab does not decode them)")
+	}
 	payload, form, reason, detail := decodePayload(r.Header.Get("Content-Type"), body)
 	if reason == ReasonPayloadMissing && rc.provider.SlashCommands {
 		// A Slack slash command is a form of its own fields, with no payload.
