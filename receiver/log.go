@@ -178,7 +178,7 @@ func (h *TextHandler) delivery(b *bytes.Buffer, msg string, attrs map[string]slo
 		}
 		return term.Printable(v.String())
 	}
-	event, action := str(KeyEvent), str(KeyAction)
+	event, action := field(attrs, used, KeyEvent), str(KeyAction)
 	switch {
 	case msg == MsgHealth:
 		used[KeyMethod], used[KeyPath] = true, true
@@ -220,7 +220,7 @@ func (h *TextHandler) delivery(b *bytes.Buffer, msg string, attrs map[string]slo
 		b.WriteString("  " + h.p.Bad.Sprint("(dropped: closed without an answer)"))
 	}
 	h.handoffs(b, attrs, str, used)
-	if id := str(KeyDelivery); id != "" {
+	if id := field(attrs, used, KeyDelivery); id != "" {
 		b.WriteString(h.p.Dim.Sprint("  delivery=" + id))
 	}
 	used[KeyBytes], used[KeyDuration] = true, true
@@ -394,4 +394,15 @@ func floatAttr(attrs map[string]slog.Value, key string) float64 {
 		return float64(v.Int64())
 	}
 	return 0
+}
+
+// field is the value of key as one field of the line (term.Field), ""
+// when it is absent or empty: an event or a delivery id from the sender.
+func field(attrs map[string]slog.Value, used map[string]bool, key string) string {
+	used[key] = true
+	v, ok := attrs[key]
+	if !ok || v.String() == "" {
+		return ""
+	}
+	return term.Field(v.String())
 }

@@ -69,6 +69,10 @@ func logSamples(t *testing.T, h slog.Handler) {
 		slog.String(KeySummary, "x"), slog.Uint64(KeySeq, 7), slog.Int(KeyAnswered, 500), slog.Int(KeyExecExit, 3),
 		slog.String(KeyExecReason, "exec_failed"), slog.String(KeyExecError, "deploy.sh exited with status 3"),
 		slog.Float64(KeyExecDuration, 5), slog.String(KeyExecStderr, "no such branch\n"))...)
+	// An event and an id with spaces and separators: quoted, so that they
+	// cannot read as a status and a reason of their own.
+	emit(slog.LevelInfo, MsgDelivery, append(common(200, "push  401  signature_mismatch", "", "d 1, x", 10),
+		slog.String(KeySummary, "s"))...)
 	// A sender's third attempt, and a signature failure whose cause is known.
 	emit(slog.LevelInfo, MsgRedelivery, append(common(200, "push", "", "d-1", 7421),
 		slog.String(KeySummary, "main"), slog.Bool(KeyRedelivery, true), slog.Int(KeyAttempt, 3), slog.Float64(KeySince, 2000))...)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hooklab/hooklab/receiver"
 )
 
 // listen as a CI step for a sender: a retrying sender (exponential
@@ -154,5 +157,15 @@ func TestStatusWords(t *testing.T) {
 		if got := statusWords(st); got != want {
 			t.Errorf("statusWords(%d) = %q, want %q", st, got, want)
 		}
+	}
+}
+
+// An event name with separators cannot forge the summary's counts.
+func TestSummaryQuotesEventNames(t *testing.T) {
+	var b bytes.Buffer
+	printSummary(&b, nil, listenConfig{}, receiver.StatsSnapshot{Total: 2, ByStatus: map[int]int{200: 2},
+		ByEvent: map[string]int{"ping: 9999, push": 1, "push": 1}})
+	if want := `accepted by event: "ping: 9999, push": 1, push: 1`; !strings.Contains(b.String(), want) {
+		t.Errorf("summary %q, want it to contain %q", b.String(), want)
 	}
 }

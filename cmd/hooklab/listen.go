@@ -561,7 +561,7 @@ func printSummary(w io.Writer, log *slog.Logger, cfg listenConfig, s receiver.St
 	}
 	if len(s.ByEvent) > 0 {
 		// Event names come from the senders: quoted if they are not plain text.
-		fmt.Fprintf(w, "; accepted by event: %s", countList(s.ByEvent, term.Printable))
+		fmt.Fprintf(w, "; accepted by event: %s", countList(s.ByEvent, term.Field))
 	}
 	if s.OtherEvents > 0 {
 		fmt.Fprintf(w, "; other events: %d", s.OtherEvents)

@@ -56,6 +56,32 @@ func Printable(s string) string {
 	return s
 }
 
+// Word returns s as it is when it is one plain word (letters, digits and
+// . _ - / @ +), and quoted otherwise: a name from a request (an event, a
+// delivery id) printed among other fields, so that one with spaces or
+// separators cannot pass for more fields ("push  401  signature_mismatch")
+// or forge a list of counts ("ping: 9999, push").
+func Word(s string) string {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-/@+", r)) {
+			return strconv.Quote(s)
+		}
+	}
+	if s == "" {
+		return `""`
+	}
+	return s
+}
+
+// Field is s printed as one field of a line: Printable's quoting when s
+// holds what a terminal could act on, else Word's.
+func Field(s string) string {
+	if p := Printable(s); p != s {
+		return p
+	}
+	return Word(s)
+}
+
 // HumanBytes formats a byte count for people: 512 B, 1.5 KiB, 25.0 MiB.
 func HumanBytes(n int64) string {
 	switch {

@@ -58,3 +58,22 @@ func TestPalette(t *testing.T) {
 		t.Errorf("Status colours are off")
 	}
 }
+
+func TestField(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{name: "a plain event", in: "pull_request", want: "pull_request"},
+		{name: "a dotted event and an id", in: "payment_intent.succeeded", want: "payment_intent.succeeded"},
+		{name: "a GUID", in: "72d3162e-cc78-11e3-81ab-4c9367dc0958", want: "72d3162e-cc78-11e3-81ab-4c9367dc0958"},
+		{name: "spaces that would read as more fields", in: "push  401  signature_mismatch", want: `"push  401  signature_mismatch"`},
+		{name: "separators that would forge counts", in: "ping: 9999, push", want: `"ping: 9999, push"`},
+		{name: "a quote", in: `"push"`, want: `"\"push\""`},
+		{name: "an escape", in: "push\x1b[2J", want: `"push\x1b[2J"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Field(tt.in); got != tt.want {
+				t.Errorf("Field(%q) = %s, want %s", tt.in, got, tt.want)
+			}
+		})
+	}
+}
