@@ -169,3 +169,21 @@ func TestSummaryQuotesEventNames(t *testing.T) {
 		t.Errorf("summary %q, want it to contain %q", b.String(), want)
 	}
 }
+
+// send prints the SHA-256 of the body it sent in the form listen logs for
+// a refused signature, so the two compare at a glance.
+func TestSendBodySHA256MatchesListen(t *testing.T) {
+	const secret = "sha-test-secret-0123456789abcdef0123"
+	w := world{env: map[string]string{envSecret: secret}}
+	p := startListen(t, w, "listen", "--addr", "127.0.0.1:0", "--log-format", "json")
+	res := runHooklab(t, w, "send", "push", "--url", p.webhookURL, "--signature", "wrong", "--expect", "401")
+	p.stop(t)
+	recs := recordsWith(mustJSONRecords(t, p.stdout.String()), "delivery")
+	if len(recs) != 1 {
+		t.Fatalf("listen logged %v", recs)
+	}
+	sum, _ := recs[0]["body_sha256"].(string)
+	if res.code != exitOK || sum == "" || !strings.Contains(res.stdout, "body_sha256="+sum) {
+		t.Errorf("send printed %q (exit %d); listen logged body_sha256 %s", res.stdout, res.code, sum)
+	}
+}

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -446,6 +448,9 @@ type sentRequest struct {
 	ContentType string `json:"content_type"`
 	Signature   string `json:"signature"`
 	Length      string `json:"length"`
+	// BodySHA256 is the hex SHA-256 of the body sent: what listen logs as
+	// body_sha256 for a delivery it refused, to compare at a glance.
+	BodySHA256 string `json:"body_sha256,omitempty"`
 }
 
 // sendReport is what send prints, as one line or as one JSON object.
@@ -503,6 +508,8 @@ func describeRequest(plan sendPlan, req *sender.Request) sentRequest {
 		r.Event, r.Delivery = prov.Identify(h, d.Payload)
 	}
 	r.Bytes, r.ContentType = len(req.Body), string(d.ContentType)
+	sum := sha256.Sum256(req.Body)
+	r.BodySHA256 = hex.EncodeToString(sum[:])
 	r.Signature, r.Length = string(d.Signature), d.Length.String()
 	for _, f := range d.Extra {
 		switch {
@@ -538,6 +545,10 @@ func (r sendReport) print(w io.Writer, p term.Palette) {
 	}
 	if !r.OK {
 		line += "  " + p.Bad.Sprint("(expected "+r.Expected+")")
+	}
+	if q.BodySHA256 != "" && r.Status == http.StatusUnauthorized {
+		// What listen logs for a refused signature: the same form.
+		line += "  " + p.Dim.Sprint("body_sha256="+q.BodySHA256)
 	}
 	fmt.Fprintln(w, line)
 }
