@@ -187,3 +187,20 @@ func TestSendBodySHA256MatchesListen(t *testing.T) {
 		t.Errorf("send printed %q (exit %d); listen logged body_sha256 %s", res.stdout, res.code, sum)
 	}
 }
+
+// An unknown fixture name suggests the nearest one.
+func TestSendSuggestsAFixture(t *testing.T) {
+	tests := []struct{ name, arg, want string }{
+		{name: "a dash for an underscore", arg: "pull-request", want: "did you mean pull_request?"},
+		{name: "a typo", arg: "pusj", want: "did you mean push?"},
+		{name: "nothing near", arg: "zzzzzzzzzzzz", want: "the fixtures are"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := runHooklab(t, world{env: map[string]string{envSecret: strings.Repeat("s", 40)}}, "send", tt.arg, "--url", "http://127.0.0.1:1/webhook")
+			if res.code != exitUsage || !strings.Contains(res.stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q; want 2 with %q", res.code, res.stderr, tt.want)
+			}
+		})
+	}
+}
