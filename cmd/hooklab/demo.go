@@ -11,6 +11,7 @@ import (
 
 	"github.com/hooklab/hooklab/check"
 	"github.com/hooklab/hooklab/internal/term"
+	"github.com/hooklab/hooklab/provider"
 	"github.com/hooklab/hooklab/receiver"
 	"github.com/hooklab/hooklab/signing"
 )
@@ -19,34 +20,41 @@ func demoCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 	return &cli.Command{
 		Name:      "demo",
 		Usage:     "a one-command tour: a listener, every scenario sent to it, and the table of answers",
-		UsageText: "hooklab demo [--color auto|always|never]",
+		UsageText: "hooklab demo [--provider github] [--color auto|always|never]",
 		Description: "Starts hooklab listen in-process on a free loopback port with a generated secret, shows its\n" +
 			"log as the scenarios of hooklab check arrive, then prints the table. Exits 0 when every answer\n" +
 			"was right. Needs no .env, no flags and no network beyond loopback.\n\n" +
 			"Example:\n" +
 			"   go run ./cmd/hooklab demo",
 		OnUsageError: onUsageError,
-		Flags:        []cli.Flag{colorFlag()},
+		Flags:        []cli.Flag{providerFlag(), colorFlag()},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return usageErrorf("demo takes no arguments, got %q", c.Args().First())
 			}
-			return runDemo(c.Context, sys, c.String("color"))
+			name := c.String("provider")
+			if v := sys.getenv(envProvider); v != "" && !c.IsSet("provider") {
+				name = v
+			}
+			return runDemo(c.Context, sys, name, c.String("color"))
 		},
 	}
 }
 
 // runDemo runs a listener and check against it, in one process.
-func runDemo(ctx context.Context, sys system, colorFlag string) error {
+func runDemo(ctx context.Context, sys system, providerName, colorFlag string) error {
 	colored, err := resolveColor(sys, colorFlag, false)
 	if err != nil {
 		return err
 	}
-	secret, err := generateSecret(signing.ProviderGitHub, sys.random)
+	if _, err := provider.Lookup(providerName); err != nil {
+		return usageErrorf("--provider: %v", err)
+	}
+	secret, err := generateSecret(providerName, sys.random)
 	if err != nil {
 		return err
 	}
-	scheme, err := signing.NewGitHub(secret)
+	scheme, err := signing.New(providerName, []string{secret}, signing.Options{Tolerance: signing.DefaultTolerance})
 	if err != nil {
 		return err
 	}
@@ -60,7 +68,11 @@ func runDemo(ctx context.Context, sys system, colorFlag string) error {
 		return fmt.Errorf("cannot listen on loopback: %w", err)
 	}
 	target := &url.URL{Scheme: "http", Host: ln.Addr().String(), Path: receiver.DefaultPath}
-	scenarios := len(check.Scenarios())
+	all, err := check.ScenariosFor(providerName)
+	if err != nil {
+		return usageErrorf("--provider: %v", err)
+	}
+	scenarios := len(all)
 	p := term.NewPalette(colored)
 	fmt.Fprintf(sys.stdout, "%s  a listener on %s with a generated secret; sending it %d scenarios\n\n",
 		p.Bold.Sprint("hooklab demo"), target, scenarios)
@@ -75,7 +87,7 @@ func runDemo(ctx context.Context, sys system, colorFlag string) error {
 	go func() { served <- receiver.Serve(serveCtx, ln, rc, limits, nil) }()
 
 	report, runErr := check.Run(ctx, check.Config{
-		URL: target, Secret: secret, MaxBody: receiver.DefaultMaxBody, Timeout: check.DefaultTimeout,
+		URL: target, Secret: secret, Provider: providerName, MaxBody: receiver.DefaultMaxBody, Timeout: check.DefaultTimeout,
 		Random: sys.random, Now: sys.now, UserAgent: userAgent(),
 	})
 	// Stop the listener before the table, so that its last log lines come

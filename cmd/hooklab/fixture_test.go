@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -202,5 +203,36 @@ func TestSendSuggestsAFixture(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want 2 with %q", res.code, res.stderr, tt.want)
 			}
 		})
+	}
+}
+
+// demo takes --provider (and HOOKLAB_PROVIDER) like every other command.
+func TestDemoProvider(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{name: "--provider stripe", args: []string{"demo", "--provider", "stripe"}, want: "scenarios passed"},
+		{name: "HOOKLAB_PROVIDER", args: []string{"demo"}, env: map[string]string{envProvider: "standard"}, want: "scenarios passed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := runHooklab(t, world{env: tt.env, random: rand.Reader}, append(tt.args, "--color", "never")...)
+			if res.code != exitOK || !strings.Contains(res.stdout, tt.want) {
+				t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
+			}
+			name := tt.env[envProvider]
+			if name == "" {
+				name = tt.args[2]
+			}
+			if !strings.Contains(res.stdout, "Stripe-Signature") && name == "stripe" || !strings.Contains(res.stdout, "webhook-signature") && name == "standard" {
+				t.Errorf("the demo did not speak %s's scheme:\n%s", name, res.stdout)
+			}
+		})
+	}
+	if res := runHooklab(t, world{}, "demo", "--provider", "nope"); res.code != exitUsage {
+		t.Errorf("an unknown provider: exit %d, want 2", res.code)
 	}
 }

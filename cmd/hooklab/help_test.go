@@ -136,7 +136,7 @@ func TestHelpShows(t *testing.T) {
 				"--expect", "--accept-2xx", "--only", "--skip", "--max-body", "--format", "--timeout", "--list",
 				"--provider", envProvider, "--tolerance"}},
 		{name: "demo", args: []string{"demo", "--help"},
-			wantStdout: []string{"hooklab demo [--color", "Example:", "go run ./cmd/hooklab demo"}},
+			wantStdout: []string{"hooklab demo [--provider github] [--color", "Example:", "go run ./cmd/hooklab demo", "--provider", envProvider}},
 		{name: "secret", args: []string{"secret", "--help"}, wantStdout: []string{"hooklab secret [--provider NAME]", "--provider", envProvider}},
 	}
 	for _, tt := range tests {
