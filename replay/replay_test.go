@@ -508,3 +508,15 @@ func TestSelect(t *testing.T) {
 		t.Errorf("a missing seq gives %v, want ErrNoSeq", err)
 	}
 }
+
+func TestHoldings(t *testing.T) {
+	recs := []*capture.Record{
+		{Seq: 3, Verdict: capture.Verdict{Event: "push"}},
+		{Seq: 4, Verdict: capture.Verdict{Event: "ping"}},
+		{Seq: 5, Verdict: capture.Verdict{Event: "push"}},
+		{Seq: 6},
+	}
+	if got, want := replay.Holdings(recs), "4 deliveries (seq 3 to 6): push ×2, ping, (no event)"; got != want {
+		t.Errorf("Holdings = %q, want %q", got, want)
+	}
+}

@@ -1,19 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -148,18 +144,18 @@ func runReplay(ctx context.Context, sys system, o replayOptions) error {
 	selected, err := replay.Select(recs, filter)
 	switch {
 	case errors.Is(err, replay.ErrNoSeq):
-		return fmt.Errorf("%s: %w; it holds %s", o.File, err, holdings(recs))
+		return fmt.Errorf("%s: %w; it holds %s", o.File, err, replay.Holdings(recs))
 	case err != nil:
 		return usageErrorf("--status: %v", err)
 	case len(selected) == 0 && len(recs) == 0:
 		return fmt.Errorf("%s holds no deliveries", o.File)
 	case len(selected) == 0:
-		return fmt.Errorf("no delivery in %s matches %s; it holds %s", o.File, describeFilter(o), holdings(recs))
+		return fmt.Errorf("no delivery in %s matches %s; it holds %s", o.File, describeFilter(o), replay.Holdings(recs))
 	}
 
 	switch {
 	case o.List:
-		return listCapture(sys.stdout, selected, o.JSON)
+		return replay.WriteList(sys.stdout, selected, o.JSON)
 	case o.Export == "har":
 		har, err := replay.HAR(selected, target.String())
 		if err != nil {
@@ -280,39 +276,6 @@ func describeFilter(o replayOptions) string {
 		parts = append(parts, "--last "+strconv.Itoa(o.Last))
 	}
 	return term.Sanitize(strings.Join(parts, " "), 200)
-}
-
-// holdings says what a capture holds: "3 deliveries: push ×2, ping".
-func holdings(recs []*capture.Record) string {
-	counts := map[string]int{}
-	var order []string
-	for _, r := range recs {
-		event := r.Verdict.Event
-		if event == "" {
-			event = "(no event)"
-		}
-		if counts[event] == 0 {
-			order = append(order, event)
-		}
-		counts[event]++
-	}
-	var parts []string
-	for _, e := range order {
-		part := term.Sanitize(e, 60)
-		if n := counts[e]; n > 1 {
-			part += " ×" + strconv.Itoa(n)
-		}
-		parts = append(parts, part)
-	}
-	noun := "deliveries"
-	if len(recs) == 1 {
-		noun = "delivery"
-	}
-	low, high := recs[0].Seq, recs[0].Seq
-	for _, r := range recs {
-		low, high = min(low, r.Seq), max(high, r.Seq)
-	}
-	return fmt.Sprintf("%d %s (seq %d to %d): %s", len(recs), noun, low, high, strings.Join(parts, ", "))
 }
 
 // signerOf is the provider whose scheme re-signs rec: --provider, or the
@@ -494,94 +457,4 @@ func writeBodyFile(path string, body []byte) error {
 		return fmt.Errorf("cannot write the body file %s: %w", path, err)
 	}
 	return nil
-}
-
-// listedRecord is a record as --list --json prints it: without its body,
-// the app's answer's body and the program's output.
-type listedRecord struct {
-	Seq          uint64           `json:"seq"`
-	Time         time.Time        `json:"time"`
-	Remote       string           `json:"remote"`
-	Method       string           `json:"method"`
-	Target       string           `json:"target"`
-	Proto        string           `json:"proto"`
-	Headers      []capture.Header `json:"headers"`
-	HeadersOrder string           `json:"headers_order"`
-	BodyBytes    int              `json:"body_bytes"`
-	BodySHA256   string           `json:"body_sha256"`
-	BodyComplete bool             `json:"body_complete"`
-	Verdict      capture.Verdict  `json:"verdict"`
-	Forward      *capture.Forward `json:"forward,omitempty"`
-	Exec         *listedExec      `json:"exec,omitempty"`
-	Answered     int              `json:"answered"`
-}
-
-// listedExec is capture.Exec without the program's output.
-type listedExec struct {
-	Program    string  `json:"program"`
-	Queued     bool    `json:"queued,omitempty"`
-	ExitCode   int     `json:"exit_code"`
-	Reason     string  `json:"reason,omitempty"`
-	Error      string  `json:"error,omitempty"`
-	DurationMS float64 `json:"duration_ms"`
-}
-
-// listCapture prints recs as a table, or as one JSON object each.
-func listCapture(w io.Writer, recs []*capture.Record, asJSON bool) error {
-	if asJSON {
-		for _, r := range recs {
-			l := listedRecord{
-				Seq: r.Seq, Time: r.Time, Remote: r.Remote, Method: r.Method, Target: r.Target, Proto: r.Proto,
-				Headers: r.Headers, HeadersOrder: r.HeadersOrder, BodyBytes: len(r.Body), BodySHA256: r.BodySHA256,
-				BodyComplete: r.BodyComplete, Verdict: r.Verdict, Answered: r.Answered,
-			}
-			if r.Forward != nil {
-				f := *r.Forward
-				f.Body = nil
-				l.Forward = &f
-			}
-			if e := r.Exec; e != nil {
-				l.Exec = &listedExec{e.Program, e.Queued, e.ExitCode, e.Reason, e.Error, e.DurationMS}
-			}
-			// A capture's strings were chosen by its sender.
-			var b bytes.Buffer
-			if err := writeJSON(&b, l); err != nil {
-				return err
-			}
-			if _, err := w.Write(replay.TerminalSafeJSON(b.Bytes())); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SEQ\tTIME\tMETHOD\tEVENT\tDELIVERY\tVERDICT\tANSWERED\tSIZE")
-	dash := func(s string, limit int) string {
-		if s = term.Sanitize(s, limit); s == "" {
-			return "-"
-		}
-		return s
-	}
-	for _, r := range recs {
-		verdict := strconv.Itoa(r.Verdict.Status) + " " + dash(r.Verdict.Reason, 40)
-		answered := strconv.Itoa(r.Answered)
-		if f := r.Forward; f != nil {
-			if f.Status != 0 {
-				answered += " (app " + strconv.Itoa(f.Status) + ")"
-			} else {
-				answered += " (app: " + dash(f.Reason, 40) + ")"
-			}
-		}
-		size := term.HumanBytes(int64(len(r.Body)))
-		if !r.BodyComplete {
-			size += " (partial)"
-		}
-		method := r.Method
-		if method == "" {
-			method = http.MethodPost
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Seq, r.Time.Format(time.DateTime), dash(method, 20),
-			dash(r.Verdict.Event, 40), dash(r.Verdict.Delivery, 40), verdict, answered, size)
-	}
-	return tw.Flush()
 }
