@@ -207,3 +207,32 @@ func readAll(path string) (recs []*Record, warnings []string, err error) {
 		recs = append(recs, rec)
 	}
 }
+
+// ReadLatest reads the last n deliveries of the capture file at path, with
+// their commands' later results merged as ReadFile merges them, keeping
+// at most 4n records in memory however long the file is (a result whose
+// delivery lies further back is left out). It is what listen --ui shows
+// at start.
+func ReadLatest(path string, n int) ([]*Record, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("capture: %w", err)
+	}
+	defer f.Close()
+	r := NewReader(f)
+	var window []*Record
+	for {
+		rec, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if window = append(window, rec); len(window) > 4*n {
+			window = append(window[:0], window[len(window)-2*n:]...)
+		}
+	}
+	recs := mergeExec(window)
+	return recs[max(0, len(recs)-n):], nil
+}

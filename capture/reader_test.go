@@ -219,3 +219,50 @@ func TestReadFileMergesExecResults(t *testing.T) {
 		t.Errorf("seq 2 = %+v, exec %+v; want the result written before it", recs[1], e)
 	}
 }
+
+// ReadLatest keeps the last deliveries, their commands' results merged,
+// however long the file.
+func TestReadLatest(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.ndjson")
+	w := mustOpenWriter(t, path, WriterOptions{})
+	for seq := uint64(1); seq <= 20; seq++ { // past 4n: the window is trimmed
+		w.Write(&Record{Seq: seq, Time: testTime, Method: "POST", Target: "/", Body: []byte("b")})
+	}
+	w.Write(&Record{Kind: KindExec, For: 19, Time: testTime, Exec: &Exec{Program: "./p", ExitCode: 2}})
+	mustClose(t, w)
+	recs, err := ReadLatest(path, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seqs []uint64
+	for _, r := range recs {
+		seqs = append(seqs, r.Seq)
+	}
+	if fmt.Sprint(seqs) != "[18 19 20]" || recs[1].Exec == nil || recs[1].Exec.ExitCode != 2 {
+		t.Errorf("ReadLatest = seqs %v, seq 19's exec %+v; want [18 19 20] with its result", seqs, recs[1].Exec)
+	}
+}
+
+func TestReplayOf(t *testing.T) {
+	rec := func(remote, value string) *Record {
+		return &Record{Remote: remote, Headers: []Header{{"Host", "x"}, {"x-hooklab-replay-of", value}}}
+	}
+	tests := []struct {
+		name string
+		rec  *Record
+		want uint64
+	}{
+		{name: "from this machine", rec: rec("127.0.0.1:5000", "7"), want: 7},
+		{name: "over IPv6 loopback", rec: rec("[::1]:5000", " 8 "), want: 8},
+		{name: "from elsewhere it draws no link", rec: rec("192.0.2.1:5000", "7"), want: 0},
+		{name: "not a number", rec: rec("127.0.0.1:5000", "x"), want: 0},
+		{name: "no header", rec: &Record{Remote: "127.0.0.1:1"}, want: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ReplayOf(tt.rec); got != tt.want {
+				t.Errorf("ReplayOf = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}

@@ -15,6 +15,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"net"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -153,4 +156,22 @@ func (r *Record) Sum() string {
 	}
 	sum := sha256.Sum256(r.Body)
 	return hex.EncodeToString(sum[:])
+}
+
+// ReplayOf is the Seq of the delivery rec replays, from its ReplayHeader,
+// when it came from this machine: the inspector's replays carry it, and
+// the link it draws on the page is one that others need not draw. 0
+// otherwise.
+func ReplayOf(rec *Record) uint64 {
+	host, _, _ := net.SplitHostPort(rec.Remote)
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return 0
+	}
+	for _, h := range rec.Headers {
+		if strings.EqualFold(h.Name(), ReplayHeader) {
+			n, _ := strconv.ParseUint(strings.TrimSpace(h.Value()), 10, 64)
+			return n
+		}
+	}
+	return 0
 }

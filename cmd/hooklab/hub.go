@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"path"
 	"slices"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -314,7 +313,7 @@ func (hb *hub) config(out io.Writer) (fwd, exec receiver.Handoff, observe func(*
 	observe = func(d *receiver.Delivery) string {
 		headers, order := capture.RequestHeaders(d.Request)
 		rec := capture.FromDelivery(d, headers, order)
-		rec.ReplayOf = replayOf(rec)
+		rec.ReplayOf = capture.ReplayOf(rec)
 		hb.ring.Add(rec)
 		if hb.writer != nil {
 			hb.writer.Write(rec)
@@ -425,23 +424,6 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
-}
-
-// replayOf is the Seq of the delivery rec replays, from the header the
-// inspector's replays carry, when it came from this machine (only a link
-// on the page, but one that others need not draw).
-func replayOf(rec *capture.Record) uint64 {
-	host, _, _ := net.SplitHostPort(rec.Remote)
-	if !isLoopback(host) {
-		return 0
-	}
-	for _, h := range rec.Headers {
-		if strings.EqualFold(h.Name(), capture.ReplayHeader) {
-			n, _ := strconv.ParseUint(strings.TrimSpace(h.Value()), 10, 64)
-			return n
-		}
-	}
-	return 0
 }
 
 // recordReplayToApp keeps a replay the inspector sent straight to the app:

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"syscall"
 	"time"
@@ -59,8 +58,12 @@ func startUI(o hubOptions, deps uiDeps) (*uiServer, error) {
 	}
 	hb := deps.hub
 	if hb.cfg.record != "" {
-		if err := loadRing(hb.ring, hb.cfg.record); err != nil {
+		recs, err := capture.ReadLatest(hb.cfg.record, ringDeliveries)
+		if err != nil {
 			deps.log.Warn("the inspector does not show what " + hb.cfg.record + " held: " + err.Error())
+		}
+		for _, rec := range recs {
+			hb.ring.Add(rec)
 		}
 	}
 	forwardURL := ""
@@ -147,44 +150,6 @@ func uiHosts(addr net.Addr) []string {
 		}
 	}
 	return hosts
-}
-
-// loadRing puts the last deliveries of the capture file at path in ring,
-// their commands' later results merged, reading the file once with at
-// most a ring's worth of records in memory.
-func loadRing(ring *capture.Ring, path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	r := capture.NewReader(f)
-	var last []*capture.Record // the latest, at most ringDeliveries
-	for {
-		rec, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		if rec.Kind == capture.KindExec {
-			for i := len(last) - 1; i >= 0; i-- {
-				if last[i].Seq == rec.For {
-					last[i].Exec = rec.Exec
-					break
-				}
-			}
-			continue
-		}
-		if last = append(last, rec); len(last) > 2*ringDeliveries {
-			last = append(last[:0], last[len(last)-ringDeliveries:]...)
-		}
-	}
-	for _, rec := range last[max(0, len(last)-ringDeliveries):] {
-		ring.Add(rec)
-	}
-	return nil
 }
 
 // replay sends rec again for the inspector: to the listener (marked with
