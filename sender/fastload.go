@@ -361,24 +361,7 @@ func runFast(ctx context.Context, cfg LoadConfig, now func() time.Time) (*LoadRe
 		})
 	}
 
-	progressDone := make(chan struct{})
-	if cfg.Progress != nil {
-		go func() {
-			defer close(progressDone)
-			tick := time.NewTicker(ProgressInterval)
-			defer tick.Stop()
-			for {
-				select {
-				case <-tick.C:
-					cfg.Progress(l.stats())
-				case <-l.done:
-					return
-				}
-			}
-		}()
-	} else {
-		close(progressDone)
-	}
+	progressDone := l.progress(cfg.Progress)
 	wg.Wait()
 	interrupted := ctx.Err() != nil
 	l.finish()

@@ -300,24 +300,7 @@ func RunLoad(ctx context.Context, cfg LoadConfig) (*LoadReport, error) {
 		})
 	}
 
-	progressDone := make(chan struct{})
-	if cfg.Progress != nil {
-		go func() {
-			defer close(progressDone)
-			tick := time.NewTicker(ProgressInterval)
-			defer tick.Stop()
-			for {
-				select {
-				case <-tick.C:
-					cfg.Progress(l.stats())
-				case <-l.done:
-					return
-				}
-			}
-		}()
-	} else {
-		close(progressDone)
-	}
+	progressDone := l.progress(cfg.Progress)
 	wg.Wait()
 	interrupted := ctx.Err() != nil
 	l.finish()
@@ -589,4 +572,29 @@ func (p *pacer) stop() {
 	if p.timer != nil {
 		p.timer.Stop()
 	}
+}
+
+// progress calls report with the run's stats every ProgressInterval until
+// the run is done, and returns a channel closed when it has stopped; nil
+// report reports nothing.
+func (l *loadRun) progress(report func(LoadStats)) <-chan struct{} {
+	stopped := make(chan struct{})
+	if report == nil {
+		close(stopped)
+		return stopped
+	}
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(ProgressInterval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-tick.C:
+				report(l.stats())
+			case <-l.done:
+				return
+			}
+		}
+	}()
+	return stopped
 }
