@@ -27,6 +27,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/hooklab/hooklab/internal/atomicfile"
 )
 
 // Validity of a generated certificate: from Backdate before it was made (a
@@ -194,10 +196,10 @@ func LoadOrCreate(dir string, now time.Time) (cert tls.Certificate, certPath str
 		return tls.Certificate{}, "", false, err
 	}
 	// The key first, so that a certificate is never there without it.
-	if err := writeFile(keyPath, keyPEM, 0o600); err != nil {
+	if err := atomicfile.Write(keyPath, keyPEM, 0o600); err != nil {
 		return tls.Certificate{}, "", false, err
 	}
-	if err := writeFile(certPath, certPEM, 0o644); err != nil {
+	if err := atomicfile.Write(certPath, certPEM, 0o644); err != nil {
 		return tls.Certificate{}, "", false, err
 	}
 	if cert, err = Load(certPath, keyPath); err != nil {
@@ -209,31 +211,6 @@ func LoadOrCreate(dir string, now time.Time) (cert tls.Certificate, certPath str
 func exists(path string) bool {
 	_, err := os.Lstat(path)
 	return !errors.Is(err, fs.ErrNotExist)
-}
-
-// writeFile writes data to path with mode perm through a new file renamed
-// into place: a reader never sees half a PEM, and a symlink planted at path
-// is replaced, never written through.
-func writeFile(path string, data []byte, perm fs.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(perm) // CreateTemp makes 0600, and the umask does not apply to Chmod
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	return nil
 }
 
 // Fingerprint returns the SHA-256 of cert's DER encoding as colon-separated

@@ -7,12 +7,12 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/hooklab/hooklab/expect"
+	"github.com/hooklab/hooklab/internal/atomicfile"
 	"github.com/hooklab/hooklab/receiver"
 	"github.com/hooklab/hooklab/respond"
 )
@@ -198,19 +198,7 @@ func (f *fixture) report(w io.Writer, jsonLog bool) error {
 // writeReady writes addr to path for a script waiting for listen: whole,
 // or not at all (a temporary file renamed into place).
 func writeReady(path, addr string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".ready-*")
-	if err != nil {
-		return fmt.Errorf("--ready-file: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.WriteString(addr + "\n"); err != nil {
-		tmp.Close()
-		return fmt.Errorf("--ready-file: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("--ready-file: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := atomicfile.Write(path, []byte(addr+"\n"), 0o644); err != nil {
 		return fmt.Errorf("--ready-file: %w", err)
 	}
 	return nil

@@ -15,6 +15,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/hooklab/hooklab/capture"
+	"github.com/hooklab/hooklab/internal/atomicfile"
 	"github.com/hooklab/hooklab/internal/term"
 	"github.com/hooklab/hooklab/provider"
 	"github.com/hooklab/hooklab/replay"
@@ -420,8 +421,9 @@ func exportCurl(sys system, recs []*capture.Record, o replayOptions, target stri
 		if err != nil {
 			return err
 		}
-		if err := writeBodyFile(path, rec.Body); err != nil {
-			return err
+		// Mode 0600: a payload may be secret; a planted symlink is replaced.
+		if err := atomicfile.Write(path, rec.Body, 0o600); err != nil {
+			return fmt.Errorf("the body file: %w", err)
 		}
 		if i > 0 {
 			fmt.Fprintln(sys.stdout)
@@ -431,30 +433,6 @@ func exportCurl(sys system, recs []*capture.Record, o replayOptions, target stri
 		if !rec.BodyComplete {
 			fmt.Fprintf(sys.stderr, "hooklab: warning: seq %d: the body was not received whole; the file holds the %s that arrived\n", rec.Seq, term.HumanBytes(int64(len(rec.Body))))
 		}
-	}
-	return nil
-}
-
-// writeBodyFile writes body to path, mode 0600 (the body may hold what
-// the sender would not show anyone), through a new file renamed into
-// place: an older file of that name keeps neither its content nor its
-// mode, and a symlink planted there (in a shared --out directory) is
-// replaced, never written through.
-func writeBodyFile(path string, body []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("cannot write the body file: %w", err)
-	}
-	_, err = f.Write(body)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("cannot write the body file %s: %w", path, err)
 	}
 	return nil
 }
