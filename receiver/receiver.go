@@ -507,8 +507,12 @@ var (
 const readChunk = 32 << 10
 
 // eagerAlloc is how much of a declared length is allocated before any of
-// the body has arrived. Past it the buffer grows as bytes come, so that a
-// client that declares a large body and sends nothing holds little memory.
+// the body has arrived, so that a client that declares a large body and
+// sends nothing holds little memory. Once a declared body outgrows it, the
+// buffer grows once to the declared length (which the in-flight budget has
+// reserved): growing by doubling would hold the old buffer and the new one
+// during each copy, up to 1.6 times the body, memory the budget does not
+// count.
 const eagerAlloc = 1 << 20
 
 // readBody reads the body once, writing each chunk into v as it arrives.
@@ -529,10 +533,14 @@ func readBody(r io.Reader, length int64, declared bool, max int64, v io.Writer, 
 	buf = buf[:0]
 	for int64(len(buf)) < limit {
 		if len(buf) == cap(buf) {
-			// Doubling, but never past the limit: append's own growth
-			// would overshoot a declared length by up to a quarter, memory
-			// the in-flight budget does not count.
-			grown := make([]byte, len(buf), min(2*int64(cap(buf))+readChunk, limit))
+			// A declared length at once; otherwise doubling, but never
+			// past the limit: append's own growth would overshoot by up to
+			// a quarter, memory the in-flight budget does not count.
+			next := min(2*int64(cap(buf))+readChunk, limit)
+			if declared {
+				next = limit
+			}
+			grown := make([]byte, len(buf), next)
 			copy(grown, buf)
 			buf = grown
 		}
