@@ -10,8 +10,7 @@ import (
 	"net/http"
 	"strings"
 
-	json "github.com/goccy/go-json"
-
+	"github.com/hooklab/hooklab/internal/bodyjson"
 	"github.com/hooklab/hooklab/signing"
 )
 
@@ -88,7 +87,7 @@ type bodyFields struct {
 // that is not an object, or whose fields are not strings, has none.
 func fields(payload []byte) bodyFields {
 	var f bodyFields
-	if json.Unmarshal(payload, &f) != nil {
+	if bodyjson.Unmarshal(payload, &f) != nil {
 		return bodyFields{}
 	}
 	return f

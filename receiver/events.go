@@ -6,8 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	json "github.com/goccy/go-json"
-
+	"github.com/hooklab/hooklab/internal/bodyjson"
 	"github.com/hooklab/hooklab/internal/term"
 )
 
@@ -123,7 +122,7 @@ func summarizeGeneric(payload []byte) (Summary, bool) {
 	var e envelope
 	// On a type mismatch Unmarshal still fills every field it can and reports
 	// only the first mismatch; a best-effort summary takes whatever it got.
-	if err := json.Unmarshal(payload, &e); err != nil && !validJSON(payload) {
+	if err := bodyjson.Unmarshal(payload, &e); err != nil && !validJSON(payload) {
 		return Summary{}, false
 	}
 	action, repo, sender := ident(e.Action), ident(e.Repository.FullName), ident(e.Sender.Login)
@@ -150,7 +149,7 @@ func summarizePing(payload []byte) (Summary, error) {
 		Zen    string `json:"zen"`
 		HookID int64  `json:"hook_id"`
 	}
-	if err := json.Unmarshal(payload, &p); err != nil {
+	if err := bodyjson.Unmarshal(payload, &p); err != nil {
 		return Summary{}, err
 	}
 	if term.Sanitize(p.Zen, maxTextRunes) == "" && p.HookID == 0 {
@@ -181,7 +180,7 @@ func summarizePush(payload []byte) (Summary, error) {
 			Name string `json:"name"`
 		} `json:"pusher"`
 	}
-	if err := json.Unmarshal(payload, &p); err != nil {
+	if err := bodyjson.Unmarshal(payload, &p); err != nil {
 		return Summary{}, err
 	}
 	if ident(p.Ref) == "" {
@@ -232,7 +231,7 @@ func summarizePullRequest(payload []byte) (Summary, error) {
 			Merged bool   `json:"merged"`
 		} `json:"pull_request"`
 	}
-	if err := json.Unmarshal(payload, &p); err != nil {
+	if err := bodyjson.Unmarshal(payload, &p); err != nil {
 		return Summary{}, err
 	}
 	if p.PullRequest == nil {
@@ -265,7 +264,7 @@ func summarizeIssues(payload []byte) (Summary, error) {
 		envelope
 		Issue *issue `json:"issue"`
 	}
-	if err := json.Unmarshal(payload, &p); err != nil {
+	if err := bodyjson.Unmarshal(payload, &p); err != nil {
 		return Summary{}, err
 	}
 	if p.Issue == nil || p.Issue.Number == 0 {
@@ -285,7 +284,7 @@ func summarizeIssueComment(payload []byte) (Summary, error) {
 			} `json:"user"`
 		} `json:"comment"`
 	}
-	if err := json.Unmarshal(payload, &p); err != nil {
+	if err := bodyjson.Unmarshal(payload, &p); err != nil {
 		return Summary{}, err
 	}
 	if p.Issue == nil || p.Issue.Number == 0 {
@@ -314,7 +313,7 @@ func summarizeRelease(payload []byte) (Summary, error) {
 			Name    string `json:"name"`
 		} `json:"release"`
 	}
-	if err := json.Unmarshal(payload, &p); err != nil {
+	if err := bodyjson.Unmarshal(payload, &p); err != nil {
 		return Summary{}, err
 	}
 	if p.Release == nil || ident(p.Release.TagName) == "" {
@@ -343,7 +342,7 @@ func summarizeWorkflowRun(payload []byte) (Summary, error) {
 			Name string `json:"name"`
 		} `json:"workflow"`
 	}
-	if err := json.Unmarshal(payload, &p); err != nil {
+	if err := bodyjson.Unmarshal(payload, &p); err != nil {
 		return Summary{}, err
 	}
 	run := p.WorkflowRun
@@ -378,7 +377,7 @@ func summarizeWorkflowJob(payload []byte) (Summary, error) {
 			Conclusion   string `json:"conclusion"`
 		} `json:"workflow_job"`
 	}
-	if err := json.Unmarshal(payload, &p); err != nil {
+	if err := bodyjson.Unmarshal(payload, &p); err != nil {
 		return Summary{}, err
 	}
 	job := p.WorkflowJob
@@ -402,7 +401,7 @@ func summarizeCheckRun(payload []byte) (Summary, error) {
 			Conclusion string `json:"conclusion"`
 		} `json:"check_run"`
 	}
-	if err := json.Unmarshal(payload, &p); err != nil {
+	if err := bodyjson.Unmarshal(payload, &p); err != nil {
 		return Summary{}, err
 	}
 	run := p.CheckRun
@@ -422,7 +421,7 @@ func summarizeCheckSuite(payload []byte) (Summary, error) {
 			Conclusion string `json:"conclusion"`
 		} `json:"check_suite"`
 	}
-	if err := json.Unmarshal(payload, &p); err != nil {
+	if err := bodyjson.Unmarshal(payload, &p); err != nil {
 		return Summary{}, err
 	}
 	suite := p.CheckSuite
@@ -451,7 +450,7 @@ func summarizeRef(payload []byte, happened string) (Summary, error) {
 		Ref     string `json:"ref"`
 		RefType string `json:"ref_type"`
 	}
-	if err := json.Unmarshal(payload, &p); err != nil {
+	if err := bodyjson.Unmarshal(payload, &p); err != nil {
 		return Summary{}, err
 	}
 	if ident(p.Ref) == "" {
@@ -463,7 +462,7 @@ func summarizeRef(payload []byte, happened string) (Summary, error) {
 // summarizeStar: starred by octocat (created) [octo/hello]
 func summarizeStar(payload []byte) (Summary, error) {
 	var p envelope
-	if err := json.Unmarshal(payload, &p); err != nil {
+	if err := bodyjson.Unmarshal(payload, &p); err != nil {
 		return Summary{}, err
 	}
 	if ident(p.Sender.Login) == "" {
@@ -484,7 +483,7 @@ func summarizeFork(payload []byte) (Summary, error) {
 			FullName string `json:"full_name"`
 		} `json:"forkee"`
 	}
-	if err := json.Unmarshal(payload, &p); err != nil {
+	if err := bodyjson.Unmarshal(payload, &p); err != nil {
 		return Summary{}, err
 	}
 	if ident(p.Forkee.FullName) == "" {

@@ -6,7 +6,7 @@ import (
 	"mime"
 	"net/url"
 
-	json "github.com/goccy/go-json"
+	"github.com/hooklab/hooklab/internal/bodyjson"
 )
 
 // Media types a delivery may have.
@@ -54,7 +54,7 @@ func decodePayload(contentType string, body []byte) (payload []byte, form bool, 
 // validJSON reports whether payload is valid JSON. goccy/go-json accepts
 // and refuses exactly what encoding/json does (FuzzJSONValidAgrees) at
 // several times its speed.
-func validJSON(payload []byte) bool { return json.Valid(payload) }
+func validJSON(payload []byte) bool { return bodyjson.Valid(payload) }
 
 // invalidJSON is the sentence for a payload that is not valid JSON.
 func invalidJSON(form bool) string {

@@ -1,15 +1,14 @@
 package receiver
 
 import (
-	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
 
-	json "github.com/goccy/go-json"
-
+	"github.com/hooklab/hooklab/internal/bodyjson"
 	"github.com/hooklab/hooklab/internal/term"
 	"github.com/hooklab/hooklab/signing"
 )
@@ -62,7 +61,7 @@ func summarizeStripe(payload []byte) Summary {
 			} `json:"object"`
 		} `json:"data"`
 	}
-	_ = json.Unmarshal(payload, &e) // best effort: what decodes is used
+	_ = bodyjson.Unmarshal(payload, &e) // best effort: what decodes is used
 	o := e.Data.Object
 	amount := money(o.Amount, o.Currency)
 	if amount == "" {
@@ -115,9 +114,7 @@ func summarizeStandard(payload []byte) Summary {
 		Data map[string]any `json:"data"`
 	}
 	// Numbers stay as sent: 1000000, not 1e+06.
-	dec := json.NewDecoder(bytes.NewReader(payload))
-	dec.UseNumber()
-	_ = dec.Decode(&e)
+	_ = bodyjson.UnmarshalNumbers(payload, &e)
 	keys := make([]string, 0, len(e.Data))
 	for k, v := range e.Data {
 		switch v.(type) {
@@ -160,7 +157,7 @@ func summarizeSlack(payload []byte) Summary {
 			Text    string `json:"text"`
 		} `json:"event"`
 	}
-	_ = json.Unmarshal(payload, &e)
+	_ = bodyjson.Unmarshal(payload, &e)
 	if e.Type == "url_verification" {
 		return Summary{Text: "url_verification: the challenge is echoed in the answer", challenge: e.Challenge}
 	}
@@ -190,7 +187,7 @@ func summarizeShopify(topic string, payload []byte) Summary {
 		TotalPrice string      `json:"total_price"`
 		Currency   string      `json:"currency"`
 	}
-	_ = json.Unmarshal(payload, &e)
+	_ = bodyjson.Unmarshal(payload, &e)
 	kind, _, _ := strings.Cut(topic, "/")
 	kind = strings.TrimSuffix(ident(kind), "s")
 	price := ""
@@ -225,7 +222,7 @@ func summarizeGitLab(payload []byte) Summary {
 			State  string `json:"state"`
 		} `json:"object_attributes"`
 	}
-	_ = json.Unmarshal(payload, &e)
+	_ = bodyjson.Unmarshal(payload, &e)
 	var text string
 	switch e.ObjectKind {
 	case "push", "tag_push":
@@ -276,7 +273,7 @@ func summarizeGitea(event string, payload []byte) Summary {
 				FullName string `json:"full_name"`
 			} `json:"repository"`
 		}
-		if json.Unmarshal(payload, &p) == nil && ident(p.Ref) != "" {
+		if bodyjson.Unmarshal(payload, &p) == nil && ident(p.Ref) != "" {
 			text := ident(p.Ref) + ": " + plural(len(p.Commits), "commit")
 			if u := ident(p.Pusher.Login); u != "" {
 				text += " by " + u
