@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/hooklab/hooklab/internal/term"
 )
@@ -84,6 +85,7 @@ type TextHandler struct {
 	attrs  []slog.Attr
 	prefix string // group prefix for keys, "g." per WithGroup
 	p      term.Palette
+	width  int // the terminal's columns; 0 leaves lines as they are
 }
 
 // NewTextHandler returns a TextHandler writing to w, in colour when colored
@@ -91,6 +93,17 @@ type TextHandler struct {
 // consulted or changed.
 func NewTextHandler(w io.Writer, colored bool) *TextHandler {
 	return &TextHandler{mu: &sync.Mutex{}, w: w, level: slog.LevelInfo, p: term.NewPalette(colored)}
+}
+
+// FitTo returns a handler whose lines fit a terminal of cols columns: a
+// delivery's summary is cut short (with "…") or left out, then what still
+// does not fit goes on indented lines of its own, so that the status, the
+// event and the reason are always on screen. cols 0 leaves lines as they
+// are (for output that is not a terminal).
+func (h *TextHandler) FitTo(cols int) *TextHandler {
+	h2 := *h
+	h2.width = cols
+	return &h2
 }
 
 // Enabled reports whether level is at least Info.
@@ -146,12 +159,18 @@ func (h *TextHandler) Handle(_ context.Context, r slog.Record) error {
 		b.WriteString(h.p.Dim.Sprint(r.Time.Format("15:04:05.000")))
 		b.WriteByte(' ')
 	}
+	parts := lineParts{summary: -1, tail: -1}
 	if r.Message == MsgDelivery || r.Message == MsgRedelivery || r.Message == MsgHealth {
-		h.delivery(&b, r.Message, attrs, order)
+		parts = h.delivery(&b, r.Message, attrs, order)
 	} else if r.Message == MsgExec {
 		h.exec(&b, r, attrs, order)
 	} else {
 		h.plain(&b, r, attrs, order)
+	}
+	if h.width > 0 {
+		line := fit(b.Bytes(), parts, h.width)
+		b.Reset()
+		b.Write(line)
 	}
 	b.WriteByte('\n')
 	if r.Message == MsgDelivery || r.Message == MsgRedelivery || r.Message == MsgExec {
@@ -163,8 +182,17 @@ func (h *TextHandler) Handle(_ context.Context, r slog.Record) error {
 	return err
 }
 
-// delivery formats a per-request record.
-func (h *TextHandler) delivery(b *bytes.Buffer, msg string, attrs map[string]slog.Value, order []string) {
+// lineParts says where a delivery's line has the parts that fitting it to
+// the terminal moves: the summary, which may be cut, from its two leading
+// spaces to summaryEnd, and the tail (delivery id, size, duration and the
+// details), which may go on a line of its own; -1 when there is none.
+type lineParts struct {
+	summary, summaryEnd, tail int
+}
+
+// delivery formats a per-request record, and says where its parts are.
+func (h *TextHandler) delivery(b *bytes.Buffer, msg string, attrs map[string]slog.Value, order []string) (parts lineParts) {
+	parts = lineParts{summary: -1, tail: -1}
 	status := int(intAttr(attrs, KeyStatus))
 	statusColor := h.p.Status(status)
 	b.WriteString(statusColor.Sprint(strconv.Itoa(status)))
@@ -193,8 +221,10 @@ func (h *TextHandler) delivery(b *bytes.Buffer, msg string, attrs map[string]slo
 		b.WriteString(action)
 	}
 	if s := str(KeySummary); s != "" {
+		parts.summary = b.Len()
 		b.WriteString("  ")
 		b.WriteString(s)
+		parts.summaryEnd = b.Len()
 	}
 	if reason := str(KeyReason); reason != "" {
 		b.WriteString("  ")
@@ -220,6 +250,7 @@ func (h *TextHandler) delivery(b *bytes.Buffer, msg string, attrs map[string]slo
 		b.WriteString("  " + h.p.Bad.Sprint("(dropped: closed without an answer)"))
 	}
 	h.handoffs(b, attrs, str, used)
+	parts.tail = b.Len()
 	if id := field(attrs, used, KeyDelivery); id != "" {
 		b.WriteString(h.p.Dim.Sprint("  delivery=" + id))
 	}
@@ -237,6 +268,7 @@ func (h *TextHandler) delivery(b *bytes.Buffer, msg string, attrs map[string]slo
 		}
 		b.WriteString(h.p.Dim.Sprint("  " + k + "=" + term.Printable(attrs[k].String())))
 	}
+	return parts
 }
 
 // handoffs writes what the app and the command did: "→ app 500 (12 ms)",
@@ -405,4 +437,101 @@ func field(attrs map[string]slog.Value, used map[string]bool, key string) string
 		return ""
 	}
 	return term.Field(v.String())
+}
+
+// fit makes line, one record's first line, fit cols columns. The whole
+// line, with its summary cut short if need be, when that leaves at least
+// minSummary columns of the summary; else the head (up to the tail) on the
+// first line, with the summary cut to fit it (left out when under 8
+// columns would remain; left whole when the head does not fit without it),
+// and the tail on lines of its own. Any line still
+// too wide is wrapped where its parts are joined by two spaces,
+// continuation lines indented under the status. The summary holds no
+// colour; colour codes take no columns.
+func fit(line []byte, parts lineParts, cols int) []byte {
+	const minSummary = 24
+	if columns(line) <= cols {
+		return line
+	}
+	head, tail := line, []byte(nil)
+	if parts.tail >= 0 {
+		head, tail = line[:parts.tail], line[parts.tail:]
+	}
+	if parts.summary >= 0 {
+		text := []rune(string(line[parts.summary+2 : parts.summaryEnd]))
+		cut := func(over int) []byte {
+			if over <= 0 {
+				return line
+			}
+			out := append([]byte(nil), line[:parts.summary]...)
+			if keep := len(text) - over - 1; keep >= 8 { // a column for the ellipsis
+				out = append(append(append(out, "  "...), string(text[:keep])...), "…"...)
+			}
+			return append(out, line[parts.summaryEnd:]...)
+		}
+		if over := columns(line) - cols; len(text)-over-1 >= minSummary {
+			return cut(over)
+		}
+		// Cut to fit the head alone, the tail going below; when the head
+		// does not fit even without it, the summary stays and the head
+		// wraps.
+		if columns(head)-len(text)-2 <= cols {
+			cutHead := cut(columns(head) - cols)
+			head = cutHead[:len(cutHead)-len(tail)]
+		}
+	}
+	out := wrap(nil, head, cols, 0)
+	if len(tail) > 0 {
+		// The tail's two leading spaces (after its colour code) give way
+		// to the indent.
+		if i := bytes.Index(tail, []byte("  ")); i >= 0 && columns(tail[:i]) == 0 {
+			tail = append(tail[:i:i], tail[i+2:]...)
+		}
+		out = wrap(append(append(out, '\n'), wrapIndent...), tail, cols, len(wrapIndent))
+	}
+	return out
+}
+
+// wrapIndent starts each continuation line of a record fitted to the
+// terminal.
+const wrapIndent = "    "
+
+// wrap appends line to out, which is at column at, wrapped to cols
+// columns where its parts are joined by two spaces.
+func wrap(out, line []byte, cols, at int) []byte {
+	for i, part := range bytes.Split(line, []byte("  ")) {
+		n := columns(part)
+		switch {
+		case i == 0:
+		case at+2+n <= cols:
+			out = append(out, "  "...)
+			at += 2
+		default:
+			out = append(append(out, '\n'), wrapIndent...)
+			at = len(wrapIndent)
+		}
+		out = append(out, part...)
+		at += n
+	}
+	return out
+}
+
+// columns counts the columns b takes on a terminal: its runes, less the
+// colour codes (ESC [ ... m).
+func columns(b []byte) int {
+	n := 0
+	for i := 0; i < len(b); {
+		if b[i] == 0x1b && i+1 < len(b) && b[i+1] == '[' {
+			j := i + 2
+			for j < len(b) && b[j] != 'm' {
+				j++
+			}
+			i = j + 1
+			continue
+		}
+		_, size := utf8.DecodeRune(b[i:])
+		i += size
+		n++
+	}
+	return n
 }

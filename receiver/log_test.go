@@ -112,6 +112,72 @@ func TestTextHandlerGolden(t *testing.T) {
 	}
 }
 
+// Fitted to a terminal, a line keeps its status, event and reason: the
+// summary is cut or left out first, then the rest wraps onto indented
+// lines; every line fits unless one part alone is wider than the terminal.
+func TestTextHandlerFitsTheTerminal(t *testing.T) {
+	tests := []struct {
+		name    string
+		colored bool
+		cols    int
+		file    string
+	}{
+		{name: "72 columns", cols: 72, file: "text-log-72.golden"},
+		{name: "72 columns in colour", colored: true, cols: 72, file: "text-log-72-color.golden"},
+		{name: "100 columns", cols: 100, file: "text-log-100.golden"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			logSamples(t, NewTextHandler(&buf, tt.colored).FitTo(tt.cols))
+			golden.Check(t, tt.file, buf.Bytes())
+			var wide bytes.Buffer
+			logSamples(t, NewTextHandler(&wide, tt.colored))
+			fitted, unfitted := strings.Split(buf.String(), "\n"), strings.Split(wide.String(), "\n")
+			for _, line := range fitted {
+				if n := columns([]byte(line)); n > tt.cols && strings.Count(strings.TrimSpace(line), "  ") > 0 {
+					t.Errorf("a line of %d columns, past %d, that could have wrapped: %q", n, tt.cols, line)
+				}
+			}
+			// What is never cut: the status and the reason of every record.
+			for _, keep := range []string{"401", "signature_mismatch", "411", "length_required", "502", "forward_failed", "exec_busy"} {
+				if strings.Contains(wide.String(), keep) && !strings.Contains(buf.String(), keep) {
+					t.Errorf("%q was cut", keep)
+				}
+			}
+			if len(fitted) < len(unfitted) {
+				t.Errorf("fitting lost lines: %d, unfitted %d", len(fitted), len(unfitted))
+			}
+		})
+	}
+}
+
+func TestFit(t *testing.T) {
+	line := []byte("12:00:00.000 200 push  refs/heads/main: 3 commits by octocat [octo/hello]  7.2 KiB 0.4ms")
+	parts := lineParts{
+		summary:    bytes.Index(line, []byte("  refs")),
+		summaryEnd: bytes.Index(line, []byte("  7.2")),
+		tail:       bytes.Index(line, []byte("  7.2")),
+	}
+	tests := map[string]struct {
+		cols int
+		want string
+	}{
+		"wide enough":                 {cols: 120, want: string(line)},
+		"summary cut, one line":       {cols: 70, want: "12:00:00.000 200 push  refs/heads/main: 3 commits by o…  7.2 KiB 0.4ms"},
+		"tail below, summary cut":     {cols: 60, want: "12:00:00.000 200 push  refs/heads/main: 3 commits by octoca…\n    7.2 KiB 0.4ms"},
+		"no room for a summary":       {cols: 24, want: "12:00:00.000 200 push\n    7.2 KiB 0.4ms"},
+		"narrower than the head even": {cols: 12, want: "12:00:00.000 200 push\n    refs/heads/main: 3 commits by octocat [octo/hello]\n    7.2 KiB 0.4ms"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := string(fit(line, parts, tt.cols)); got != tt.want {
+				t.Errorf("fit(%d) =\n%s\nwant\n%s", tt.cols, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestTextHandlerAttrsAndGroups(t *testing.T) {
 	var buf bytes.Buffer
 	log := slog.New(NewTextHandler(&buf, false)).With("component", "listen").WithGroup("tls")
