@@ -22,60 +22,9 @@ STD_SECRET=whsec_$(printf 'bench-secret-0123456789abcdef01' | base64)
 
 command -v wrk >/dev/null || { echo "bench/load.sh needs wrk (apt-get install wrk)" >&2; exit 1; }
 have_hey=1; command -v hey >/dev/null || { have_hey=0; echo "hey is not installed: its column is skipped" >&2; }
-pin_server() { if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then taskset -c 1 "$@"; else "$@"; fi; }
-pin_client() { if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then taskset -c 0 "$@"; else "$@"; fi; }
+source bench/lib.sh
 
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-go build -o "$work/hooklab" ./cmd/hooklab
-go build -o "$work/baseline" ./bench/baseline
-
-cat > "$work/post.lua" <<'LUA'
-local body = io.open(os.getenv("BODY"), "rb"):read("*a")
-local n = 0
-wrk.method = "POST"
-wrk.body = body
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["X-GitHub-Event"] = "push"
-wrk.headers["X-Hub-Signature-256"] = os.getenv("SIG")
-request = function()
-  n = n + 1
-  wrk.headers["X-GitHub-Delivery"] = "bench-" .. n
-  return wrk.format()
-end
-LUA
-
-# At 256 KiB, formatting the request anew for each delivery id is wrk's own
-# limit (about 1,000 req/s here): those runs send 64 requests built once,
-# their ids in turn.
-cat > "$work/pre.lua" <<'LUA'
-local body = io.open(os.getenv("BODY"), "rb"):read("*a")
-local reqs, n = {}, 0
-wrk.method = "POST"
-wrk.body = body
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["X-GitHub-Event"] = "push"
-wrk.headers["X-Hub-Signature-256"] = os.getenv("SIG")
-init = function(args)
-  for i = 1, 64 do
-    wrk.headers["X-GitHub-Delivery"] = "bench-" .. i
-    reqs[i] = wrk.format()
-  end
-end
-request = function()
-  n = n % 64 + 1
-  return reqs[n]
-end
-LUA
-
-pin_server "$work/baseline" -mode bare > "$work/bare.out" 2> "$work/bare.err" &
-url=
-for _ in $(seq 100); do
-  url=$(head -1 "$work/bare.out" 2>/dev/null | grep -o 'http://[^" ]*' | head -1 || true)
-  [ -n "$url" ] && break
-  sleep 0.05
-done
-[ -n "$url" ] || { echo "bare handler did not start:" >&2; cat "$work/bare.err" >&2; exit 1; }
+start bare "$work/baseline" -mode bare
 
 for size in 8192 262144; do
   "$work/baseline" -mode payload -size "$size" > "$work/body-$size"
@@ -83,7 +32,6 @@ for size in 8192 262144; do
   head -1 "$work/signed-$size" | sed 's/^[^:]*: //' > "$work/sig-$size"
 done
 
-lua() { if [ "$1" = 262144 ]; then echo "$work/pre.lua"; else echo "$work/post.lua"; fi; }
 wrk_rps() { # SIZE CONNS
   BODY="$work/body-$1" SIG="$(cat "$work/sig-$1")" pin_client wrk -t1 -c"$2" -d"$DURATION" -s "$(lua "$1")" "$url" |
     awk '/^Requests\/sec/ {print $2}'
@@ -101,7 +49,6 @@ hooklab_rps() { # SIZE CONNS PROVIDER
     --url "$url" --duration "$DURATION" --concurrency "$2" --json --env-file /dev/null |
     grep -o '"rps":[0-9.]*' | cut -d: -f2
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == "-" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 
 printf '%-9s %-7s %6s %10s %10s %10s %9s %9s\n' provider body conns wrk hey hooklab "hl/wrk" "hl/hey"
 for run in "github 8192 32" "github 8192 128" "github 262144 32" "github 262144 128" "standard 8192 32"; do
@@ -116,8 +63,7 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 # The receiver's floors in the same run: hooklab listen against the bare,
 # verify-only and straightforward handlers (bench/run.sh), once the bare
 # handler above is gone.
-kill %1 2>/dev/null || true
-wait 2>/dev/null || true
+stop
 echo
 echo "receiver floors (bench/run.sh):"
 DURATION=$DURATION bash bench/run.sh
