@@ -13,6 +13,19 @@ pin_client() {
   if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then taskset -c 0 "$@"; else "$@"; fi
 }
 
+# client NAME CMD...: runs CMD on CPU 0 as a job the script waits for, its
+# output in $work/client.out; a CMD that fails ends the script with what
+# it printed. Bash runs a trap only between foreground commands, so a wrk
+# run in the foreground would hold off a TERM for its whole duration; wait
+# returns at once.
+client() {
+  local name=$1; shift
+  pin_client "$@" > "$work/client.out" 2>&1 &
+  if ! wait $!; then
+    echo "$name failed:" >&2; cat "$work/client.out" >&2; exit 1
+  fi
+}
+
 # children PID: the processes whose parent is PID.
 children() {
   if command -v pgrep >/dev/null; then pgrep -P "$1" || true; return; fi

@@ -32,28 +32,33 @@ for size in 8192 262144; do
   head -1 "$work/signed-$size" | sed 's/^[^:]*: //' > "$work/sig-$size"
 done
 
+# Each sets its result (req/s, or "-") in w, h or l; they run no client in
+# a $(...), where a signal to the script would wait for the client's end.
 wrk_rps() { # SIZE CONNS
-  BODY="$work/body-$1" SIG="$(cat "$work/sig-$1")" pin_client wrk -t1 -c"$2" -d"$DURATION" -s "$(lua "$1")" "$url" |
-    awk '/^Requests\/sec/ {print $2}'
+  BODY="$work/body-$1" SIG="$(cat "$work/sig-$1")"
+  export BODY SIG
+  client wrk wrk -t1 -c"$2" -d"$DURATION" -s "$(lua "$1")" "$url"
+  w=$(awk '/^Requests\/sec/ {print $2}' "$work/client.out")
 }
 hey_rps() { # SIZE CONNS
-  [ "$have_hey" = 1 ] || { echo "-"; return; }
-  pin_client hey -z "$DURATION" -c "$2" -m POST -T application/json -D "$work/body-$1" \
-    -H "X-GitHub-Event: push" -H "X-Hub-Signature-256: $(cat "$work/sig-$1")" "$url" |
-    awk '/Requests\/sec/ {print $2}'
+  h=-
+  [ "$have_hey" = 1 ] || return 0
+  client hey hey -z "$DURATION" -c "$2" -m POST -T application/json -D "$work/body-$1" \
+    -H "X-GitHub-Event: push" -H "X-Hub-Signature-256: $(cat "$work/sig-$1")" "$url"
+  h=$(awk '/Requests\/sec/ {print $2}' "$work/client.out")
 }
 hooklab_rps() { # SIZE CONNS PROVIDER
   local secret=$SECRET event=(--event push)
   [ "$3" = standard ] && { secret=$STD_SECRET; event=(); }
-  pin_client "$work/hooklab" send --provider "$3" --file "$work/body-$1" "${event[@]}" --secret "$secret" \
-    --url "$url" --duration "$DURATION" --concurrency "$2" --json --env-file /dev/null |
-    grep -o '"rps":[0-9.]*' | cut -d: -f2
+  client "hooklab send" "$work/hooklab" send --provider "$3" --file "$work/body-$1" "${event[@]}" --secret "$secret" \
+    --url "$url" --duration "$DURATION" --concurrency "$2" --json --env-file /dev/null
+  l=$(grep -o '"rps":[0-9.]*' "$work/client.out" | cut -d: -f2)
 }
 
 printf '%-9s %-7s %6s %10s %10s %10s %9s %9s\n' provider body conns wrk hey hooklab "hl/wrk" "hl/hey"
 for run in "github 8192 32" "github 8192 128" "github 262144 32" "github 262144 128" "standard 8192 32"; do
   read -r prov size conns <<<"$run"
-  w=$(wrk_rps "$size" "$conns"); h=$(hey_rps "$size" "$conns"); l=$(hooklab_rps "$size" "$conns" "$prov")
+  wrk_rps "$size" "$conns"; hey_rps "$size" "$conns"; hooklab_rps "$size" "$conns" "$prov"
   label=$([ "$size" = 8192 ] && echo 8KiB || echo 256KiB)
   printf '%-9s %-7s %6s %10s %10s %10s %9s %9s\n' "$prov" "$label" "$conns" "$w" "$h" "$l" "$(ratio "$l" "$w")" "$(ratio "$l" "$h")"
 done

@@ -31,18 +31,17 @@ source bench/lib.sh
 # measure SIZE URL: one wrk run; prints "rps p50 p99 non2xx errors". A wrk
 # that fails ends the script.
 measure() {
-  if ! BODY="$work/body-$1" SIG="$(cat "$work/sig-$1")" pin_client wrk -t1 -c"$CONNS" -d"$DURATION" --latency \
-      -s "$(lua "$(size_bytes "$1")")" "$2" > "$work/wrk.out" 2>&1; then
-    echo "wrk failed:" >&2; cat "$work/wrk.out" >&2; exit 1
-  fi
+  BODY="$work/body-$1" SIG="$(cat "$work/sig-$1")"
+  export BODY SIG
+  client wrk wrk -t1 -c"$CONNS" -d"$DURATION" --latency -s "$(lua "$(size_bytes "$1")")" "$2"
   local out rps p50 p99 non2xx errs
-  out=$(cat "$work/wrk.out")
+  out=$(cat "$work/client.out")
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
   non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out"); non2xx=${non2xx:-0}
   errs=$(awk '/Socket errors/ {gsub(",",""); print $4+$6+$8+$10}' <<<"$out"); errs=${errs:-0}
-  echo "$rps $p50 $p99 $non2xx $errs"
+  echo "$rps $p50 $p99 $non2xx $errs" > "$work/row"
 }
 size_bytes() { if [ "$1" = 256KiB ]; then echo 262144; else echo 8192; fi; }
 
@@ -60,7 +59,7 @@ for size in ${SIZES:-8192 262144}; do
                ;;
       *)       start "$server" "$work/baseline" -mode "$server" -secret "$SECRET" ;;
     esac
-    measure "$label" "$url" > "$work/row"
+    measure "$label" "$url"
     read -r r p50 p99 non2xx errs < "$work/row"
     rps[$server-$label]=$r
     printf '%-16s %-7s %12s %10s %10s %8s %7s\n' "$server" "$label" "$r" "$p50" "$p99" "$non2xx" "$errs"
