@@ -32,6 +32,17 @@
 //     (ValidatePayload, ValidateSignature) but has no signer, so only
 //     hooklab-to-library is checked.
 //
+// The official Node libraries are checked too (node_test.go), since most
+// receivers in production run them and some are stricter than the Go ones:
+// @octokit/webhooks-methods, stripe (stripe-node), standardwebhooks and
+// svix, pinned in node/package-lock.json. node/verify.mjs and node/sign.mjs
+// run one of them on one delivery (JSON on stdin, a JSON verdict on
+// stdout); the tests hold that hooklab's verdict and the library's agree,
+// except where hooklab accepts with a warning naming the library (uppercase
+// hex) or refuses as another official library does. Install them first
+// with `npm ci --prefix interop/node` (node_modules is not committed);
+// without them the tests skip, saying so, and under CI=true they fail.
+//
 // Shopify, GitLab and Gitea publish no official Go library that verifies
 // their webhooks, so there is nothing of theirs to check against here: their
 // schemes are covered by the published vectors and the send-to-listen round

@@ -77,6 +77,10 @@ type answer struct {
 	Status int             `json:"status"`
 	Reason receiver.Reason `json:"reason"`
 	Event  string          `json:"event"`
+	// Message and Warnings say why, and what was accepted although an
+	// official library would refuse it.
+	Message  string   `json:"message"`
+	Warnings []string `json:"warnings"`
 }
 
 // post sends body with h to webhookURL with net/http and returns the

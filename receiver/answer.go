@@ -44,6 +44,16 @@ func appendAnswer(dst []byte, a *answer) []byte {
 		dst = append(dst, `,"why":`...)
 		dst = appendJSONString(dst, a.Why)
 	}
+	if len(a.Warnings) > 0 {
+		dst = append(dst, `,"warnings":[`...)
+		for i, w := range a.Warnings {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONString(dst, w)
+		}
+		dst = append(dst, ']')
+	}
 	return append(dst, '}')
 }
 

@@ -50,12 +50,15 @@ func TestAnswerMatchesEncodingJSON(t *testing.T) {
 		checkAnswerMatches(t, answer{Status: ri.Status, Reason: ri.Reason, Message: ri.Message})
 	}
 	checkAnswerMatches(t, answer{Status: -1, Reason: "x", Message: "y", Redelivery: true})
+	checkAnswerMatches(t, answer{Status: 200, Reason: "x", Message: "y", Warnings: []string{}})
 	for i, s := range answerStrings {
 		checkAnswerMatches(t, answer{Status: 200 + i, Reason: Reason(s), Message: s})
 		checkAnswerMatches(t, answer{Status: 200, Reason: ReasonOK, Message: "m", Event: s, Action: s,
 			Summary: s, Delivery: s, Redelivery: i%2 == 0, Challenge: s})
 		other := answerStrings[(i*7+3)%len(answerStrings)]
 		checkAnswerMatches(t, answer{Status: 400, Reason: ReasonInvalidJSON, Message: s + other, Event: other, Summary: s})
+		checkAnswerMatches(t, answer{Status: 200, Reason: ReasonOK, Message: s, Why: other, Warnings: []string{s}})
+		checkAnswerMatches(t, answer{Status: 200, Reason: ReasonOK, Message: s, Warnings: []string{other, s, ""}})
 	}
 }
 

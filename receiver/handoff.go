@@ -54,6 +54,10 @@ type Delivery struct {
 	SincePrevious time.Duration
 	// Explanation says why the signature failed, when a known cause holds.
 	Explanation string
+	// Warnings say what the signature was accepted with although an
+	// official library of the provider would refuse it ("X-Hub-Signature-256:
+	// accepted; octokit would refuse uppercase hex"); nil when nothing.
+	Warnings []string
 }
 
 // Verified reports whether the delivery passed every check.
@@ -157,6 +161,7 @@ func (rc *Receiver) handoff(w http.ResponseWriter, r *http.Request, d *delivery,
 		Event: d.event, Action: d.summary.Action, ID: d.id, Summary: d.summary.Text, Redelivery: d.redelivery,
 		Header: d.header, Duration: rc.now().Sub(start), Answered: info.Status,
 		Attempt: d.attempt, SincePrevious: d.since, Explanation: d.why,
+		Warnings: d.warnings,
 	}
 	// a is the answer hooklab writes, unless a handoff wrote the app's.
 	a, written, settled := *d, false, false

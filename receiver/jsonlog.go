@@ -131,11 +131,16 @@ func (h *JSONHandler) logAttrs(ctx context.Context, level slog.Level, msg string
 
 // fastRecord reports whether appendJSONRecord writes attrs as
 // slog.JSONHandler does: when they are only of the kinds the receiver logs
-// (strings, integers, finite floats and bools) and have keys.
+// (strings, integers, finite floats, bools and lists of strings) and have
+// keys.
 func fastRecord(attrs []slog.Attr) bool {
 	for _, a := range attrs {
 		switch a.Value.Kind() {
 		case slog.KindString, slog.KindInt64, slog.KindUint64, slog.KindBool:
+		case slog.KindAny:
+			if _, ok := a.Value.Any().([]string); !ok {
+				return false
+			}
 		case slog.KindFloat64:
 			if f := a.Value.Float64(); math.IsInf(f, 0) || math.IsNaN(f) {
 				return false
@@ -175,6 +180,8 @@ func appendJSONRecord(b []byte, t time.Time, level slog.Level, msg string, attrs
 			b = appendJSONFloat(b, v.Float64())
 		case slog.KindBool:
 			b = strconv.AppendBool(b, v.Bool())
+		case slog.KindAny:
+			b = appendLogStrings(b, v.Any().([]string))
 		}
 	}
 	return append(b, "}\n"...)
@@ -196,6 +203,27 @@ func appendJSONFloat(b []byte, f float64) []byte {
 		}
 	}
 	return b
+}
+
+// logListStyle is how slog.JSONHandler writes the strings of a list, which
+// it hands to encoding/json (without HTML escaping, so \b and \f by name),
+// made terminal-safe.
+var logListStyle = quoteStyle{safe: asciiSafe("\"\\\x7f"), bfName: true, terminalSafe: true}
+
+// appendLogStrings appends list as slog.JSONHandler writes a []string
+// (through encoding/json: null when nil), made terminal-safe.
+func appendLogStrings(dst []byte, list []string) []byte {
+	if list == nil {
+		return append(dst, "null"...)
+	}
+	dst = append(dst, '[')
+	for i, s := range list {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendQuoted(dst, s, &logListStyle)
+	}
+	return append(dst, ']')
 }
 
 // appendLogString appends s quoted as slog.JSONHandler writes strings,

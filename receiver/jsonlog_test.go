@@ -81,7 +81,14 @@ func TestJSONRecordMatchesSlog(t *testing.T) {
 			slog.String(KeyDetail, s), slog.String(KeyHeader, "X-Hub-Signature-256"), slog.Bool(KeyRedelivery, i%2 == 0),
 			slog.Uint64("u", uint64(i)<<60), slog.Int64("min", math.MinInt64),
 		})
+		other := answerStrings[(i*7+3)%len(answerStrings)]
+		checkRecordMatches(t, tm, slog.LevelInfo, MsgDelivery, []slog.Attr{
+			slog.Any(KeyWarnings, []string{s}), slog.Any(KeyWarnings+"2", []string{s, other, ""}),
+		})
 	}
+	checkRecordMatches(t, recordTimes[0], slog.LevelInfo, MsgDelivery, []slog.Attr{
+		slog.Any(KeyWarnings, []string(nil)), slog.Any("empty", []string{}),
+	})
 	for _, f := range recordFloats {
 		checkRecordMatches(t, recordTimes[0], slog.LevelInfo, "f", []slog.Attr{slog.Float64(KeyDuration, f)})
 	}

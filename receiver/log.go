@@ -69,6 +69,10 @@ const (
 	KeySince   = "since_previous_ms"
 	KeyWhy     = "why"
 	KeyDropped = "dropped"
+	// KeyWarnings: what a delivery's signature was accepted with although
+	// an official library of the provider would refuse it, a list of
+	// strings; absent when there are none.
+	KeyWarnings = "warnings"
 )
 
 // TextHandler is a slog.Handler for people at a terminal: one line per
@@ -235,6 +239,14 @@ func (h *TextHandler) delivery(b *bytes.Buffer, msg string, attrs map[string]slo
 	}
 	if why := str(KeyWhy); why != "" {
 		b.WriteString("  " + h.p.Warn.Sprint("why:") + " " + why)
+	}
+	if v, ok := attrs[KeyWarnings]; ok {
+		if list, ok := v.Any().([]string); ok {
+			used[KeyWarnings] = true
+			for _, w := range list {
+				b.WriteString("  " + h.p.Warn.Sprint("warning:") + " " + term.Printable(w))
+			}
+		}
 	}
 	if msg == MsgRedelivery {
 		used[KeyRedelivery] = true
@@ -497,18 +509,42 @@ func fit(line []byte, parts lineParts, cols int) []byte {
 const wrapIndent = "    "
 
 // wrap appends line to out, which is at column at, wrapped to cols
-// columns where its parts are joined by two spaces.
+// columns where its parts are joined by two spaces; a part too wide for a
+// line of its own is wrapped between its words.
 func wrap(out, line []byte, cols, at int) []byte {
+	newline := func() {
+		out = append(append(out, '\n'), wrapIndent...)
+		at = len(wrapIndent)
+	}
 	for i, part := range bytes.Split(line, []byte("  ")) {
 		n := columns(part)
 		switch {
-		case i == 0:
-		case at+2+n <= cols:
+		case i == 0 && at+n <= cols:
+		case i > 0 && at+2+n <= cols:
 			out = append(out, "  "...)
 			at += 2
+		case len(wrapIndent)+n <= cols:
+			if i > 0 {
+				newline()
+			}
 		default:
-			out = append(append(out, '\n'), wrapIndent...)
-			at = len(wrapIndent)
+			for j, word := range bytes.Split(part, []byte(" ")) {
+				sep := " "
+				if j == 0 {
+					sep = "  "
+				}
+				if i == 0 && j == 0 {
+					sep = ""
+				}
+				w := columns(word)
+				if at+len(sep)+w > cols && at > len(wrapIndent) {
+					newline()
+					sep = ""
+				}
+				out = append(append(out, sep...), word...)
+				at += len(sep) + w
+			}
+			continue
 		}
 		out = append(out, part...)
 		at += n

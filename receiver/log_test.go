@@ -87,6 +87,9 @@ func logSamples(t *testing.T, h slog.Handler) {
 	// A record from another caller that uses the same message but not the same keys.
 	emit(slog.LevelInfo, MsgDelivery, slog.String(KeyStatus, "fine"), slog.String("note", "no numbers here"))
 	emit(slog.LevelWarn, "the secret is short", slog.String("source", "WEBHOOK_SECRET"))
+	// Accepted, with what an official library would have refused.
+	emit(slog.LevelInfo, MsgDelivery, append(common(200, "ping", "", "d-10", 2),
+		slog.String(KeySummary, "zen"), slog.Any(KeyWarnings, []string{"X-Hub-Signature-256: accepted; octokit would refuse uppercase hex"}))...)
 	emit(slog.LevelInfo, "stopped", slog.Int("total", 7))
 }
 
@@ -167,7 +170,12 @@ func TestFit(t *testing.T) {
 		"summary cut, one line":       {cols: 70, want: "12:00:00.000 200 push  refs/heads/main: 3 commits by o…  7.2 KiB 0.4ms"},
 		"tail below, summary cut":     {cols: 60, want: "12:00:00.000 200 push  refs/heads/main: 3 commits by octoca…\n    7.2 KiB 0.4ms"},
 		"no room for a summary":       {cols: 24, want: "12:00:00.000 200 push\n    7.2 KiB 0.4ms"},
-		"narrower than the head even": {cols: 12, want: "12:00:00.000 200 push\n    refs/heads/main: 3 commits by octocat [octo/hello]\n    7.2 KiB 0.4ms"},
+	}
+	// A record without a summary or a tail wraps between its words.
+	plain := []byte("12:00:00.000 stopping: Ctrl-C again stops at once, cutting off deliveries in flight")
+	if got, want := string(fit(plain, lineParts{summary: -1, tail: -1}, 40)),
+		"12:00:00.000 stopping: Ctrl-C again\n    stops at once, cutting off\n    deliveries in flight"; got != want {
+		t.Errorf("fit(plain, 40) =\n%s\nwant\n%s", got, want)
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

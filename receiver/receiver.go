@@ -217,6 +217,10 @@ type delivery struct {
 	verified   bool          // the signature and the payload held
 	retryAfter string        // a Retry-After header for a handoff's busy answer
 	scripted   *Scripted     // a scripted answer (Config.Respond)
+	// What the signature was accepted with although an official library
+	// of the provider would refuse it (signing.Warnings); nil, as on the
+	// common path, when nothing.
+	warnings []string
 }
 
 // ServeHTTP runs the pipeline. The order matters: everything that can be
@@ -392,6 +396,7 @@ func (rc *Receiver) process(w http.ResponseWriter, r *http.Request, d *delivery)
 		}
 		return fail(signatureReason(err), signatureDetail(err))
 	}
+	d.warnings = signing.Warnings(v)
 
 	// 7. Content type and coding; only now is the body looked at. An
 	// encoded body would only read as invalid JSON, which says nothing.
@@ -575,6 +580,7 @@ func (rc *Receiver) answer(w http.ResponseWriter, d *delivery) {
 	if d.why != "" && rc.explainOut {
 		a.Why = d.why
 	}
+	a.Warnings = d.warnings
 	if d.verified && d.event != "" {
 		a.Event, a.Action, a.Summary, a.Delivery, a.Redelivery = d.event, d.summary.Action, d.summary.Text, d.id, d.redelivery
 		a.Challenge = d.summary.challenge
@@ -643,6 +649,9 @@ type answer struct {
 	// Why says why a signature failed, when a known cause holds and the
 	// listener may say so (Config.ExplainInAnswer).
 	Why string `json:"why,omitempty"`
+	// Warnings say what the signature was accepted with although an
+	// official library of the provider would refuse it.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // record logs d and counts it. hd, when not nil, is what the hooks saw
@@ -704,6 +713,9 @@ func (rc *Receiver) record(r *http.Request, d *delivery, start time.Time, hd *De
 		if d.why != "" {
 			attrs = append(attrs, slog.String(KeyWhy, d.why))
 		}
+	}
+	if len(d.warnings) > 0 {
+		attrs = append(attrs, slog.Any(KeyWarnings, d.warnings))
 	}
 	if d.attempt > 1 {
 		attrs = append(attrs, slog.Int(KeyAttempt, d.attempt), slog.Float64(KeySince, float64(d.since.Microseconds())/1000))

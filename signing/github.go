@@ -77,7 +77,7 @@ func (g *GitHub) Begin(h http.Header, _ time.Time) (Verifier, error) {
 			Detail: "only the legacy SHA-1 X-Hub-Signature header was sent; SHA-1 is not accepted, send X-Hub-Signature-256"}
 	case len(values) == 0:
 		return nil, &Error{Kind: ErrMissing, Header: GitHubSignatureHeader,
-			Detail: "the header is missing; sign the raw body with HMAC-SHA256 and send \"sha256=<hex>\""}
+			Detail: "the header is missing" + foundElse(h, ProviderGitHub, "sign the raw body with HMAC-SHA256 and send \"sha256=<hex>\"")}
 	case len(values) > 1:
 		return nil, &Error{Kind: ErrMalformed, Header: GitHubSignatureHeader,
 			Detail: "the header was sent more than once; send it exactly once"}
@@ -86,7 +86,12 @@ func (g *GitHub) Begin(h http.Header, _ time.Time) (Verifier, error) {
 	if err := decodeMACTo(&mac, GitHubSignatureHeader, values[0], "sha256=", hexEncoding{}); err != nil {
 		return nil, err
 	}
-	return newMACVerifier1(g.keys, GitHubSignatureHeader, &mac, nil), nil
+	v := newMACVerifier1(g.keys, GitHubSignatureHeader, &mac, nil)
+	if hasUpperHex(values[0]) {
+		// go-github decodes the hex; octokit compares the text.
+		v.markUpper(0, warnGitHubUpperHex)
+	}
+	return v, nil
 }
 
 // ParseGitHubSignature decodes an X-Hub-Signature-256 value ("sha256=" and

@@ -56,6 +56,13 @@ type macVerifier struct {
 	candidates [][]byte
 	header     string
 	sum        [64]byte
+	// upper marks the candidates (by index, the first 64) written in
+	// uppercase hex, and upperWarning is the warning an acceptance on
+	// those alone carries; accepted is set by a Verify that held only by
+	// one of them.
+	upper        uint64
+	upperWarning string
+	warned       bool
 	// Room for the common case, so that it takes no allocation of its own.
 	oneState     [1]hash.Hash
 	oneCandidate [1][]byte
@@ -97,18 +104,22 @@ func (v *macVerifier) Write(p []byte) (int, error) {
 }
 
 func (v *macVerifier) Verify() error {
-	ok := false
+	ok, okLower := false, false
 	for i, h := range v.states {
 		got := h.Sum(v.sum[:0])
-		for _, c := range v.candidates {
+		for j, c := range v.candidates {
 			// Every comparison runs, whatever matched before, so the time
 			// taken says nothing about which secret or signature matched.
 			if hmac.Equal(got, c) {
 				ok = true
+				if j >= 64 || v.upper&(1<<j) == 0 {
+					okLower = true
+				}
 			}
 		}
 		v.keys[i].put(h)
 	}
+	v.warned = ok && !okLower && v.upperWarning != ""
 	// The states are back in their pools: a second Verify, or a Write
 	// after this one, finds none and fails closed.
 	v.states = nil
@@ -117,6 +128,24 @@ func (v *macVerifier) Verify() error {
 			Detail: "the signature does not match the body: the body or the secret differs"}
 	}
 	return nil
+}
+
+// Warnings returns what a Verify that held accepted although some official
+// library would refuse it; nil, without allocating, when there is nothing.
+func (v *macVerifier) Warnings() []string {
+	if !v.warned {
+		return nil
+	}
+	return []string{v.upperWarning}
+}
+
+// markUpper notes that candidate i was written in uppercase hex, which
+// warning says some official library refuses.
+func (v *macVerifier) markUpper(i int, warning string) {
+	if i < 64 {
+		v.upper |= 1 << i
+	}
+	v.upperWarning = warning
 }
 
 // release puts the verifier back in the pool, and its hash states when

@@ -110,11 +110,19 @@ func rawKeys(secrets []string) []*keyedMAC {
 }
 
 // StandardKey returns the HMAC key of a Standard Webhooks secret: the
-// base64 after "whsec_" (or the whole secret without the prefix), decoded.
+// base64 after "whsec_" (or the whole secret without the prefix), decoded,
+// with or without its = padding.
 // A secret that does not decode, or decodes to fewer than 24 bytes, is an
 // error: it would otherwise become a short or wrong key without a word.
 func StandardKey(secret string) ([]byte, error) {
-	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
+	text := strings.TrimPrefix(secret, "whsec_")
+	enc := base64.StdEncoding
+	if len(text)%4 != 0 && !strings.HasSuffix(text, "=") {
+		// Without its = padding, as the standardwebhooks and svix Node
+		// libraries accept it.
+		enc = base64.RawStdEncoding
+	}
+	key, err := enc.DecodeString(text)
 	if err != nil {
 		return nil, errors.New("a Standard Webhooks secret is whsec_ followed by base64; this one does not decode (hooklab secret --provider standard makes one)")
 	}
@@ -239,6 +247,56 @@ func single(h http.Header, header string) (string, error) {
 	return "", &Error{Kind: ErrMalformed, Header: header, Detail: "the header was sent more than once; send it exactly once"}
 }
 
+// signatureValue is single for a scheme's signature header: when it is
+// missing, the error also names another provider's signature header that
+// the delivery carries, and the provider that reads it.
+func signatureValue(h http.Header, header, provider string) (string, error) {
+	if len(h.Values(header)) == 0 {
+		return "", &Error{Kind: ErrMissing, Header: header, Detail: "the header is missing" + foundElse(h, provider, "")}
+	}
+	return single(h, header)
+}
+
+// signatureHeaders are the headers that carry each provider's signature,
+// in the order they are looked for: Gitea's first, since Gitea sends
+// GitHub's X-Hub-Signature-256 too.
+var signatureHeaders = [...]struct{ header, provider string }{
+	{GiteaSignatureHeader, ProviderGitea},
+	{GitHubSignatureHeader, ProviderGitHub},
+	{StripeSignatureHeader, ProviderStripe},
+	{StandardSignatureHeader, ProviderStandard},
+	{SvixSignatureHeader, ProviderStandard},
+	{SlackSignatureHeader, ProviderSlack},
+	{ShopifySignatureHeader, ProviderShopify},
+	{GitLabTokenHeader, ProviderGitLab},
+}
+
+// ForeignSignature returns the first signature header of a provider other
+// than own that h carries, and that provider's name; ok is false when h
+// carries none. A receiver for own whose signature header is missing says
+// with it that the delivery is another provider's.
+func ForeignSignature(h http.Header, own string) (header, provider string, ok bool) {
+	for _, sh := range signatureHeaders {
+		if sh.provider != own && len(h.Values(sh.header)) > 0 {
+			return sh.header, sh.provider, true
+		}
+	}
+	return "", "", false
+}
+
+// foundElse is "; found <header>, which --provider <p> reads" when h carries
+// another provider's signature header, else "; "+otherwise, or "" when
+// otherwise is empty. It is only built when the expected header is missing.
+func foundElse(h http.Header, own, otherwise string) string {
+	if header, p, ok := ForeignSignature(h, own); ok {
+		return "; found " + header + ", which --provider " + p + " reads"
+	}
+	if otherwise == "" {
+		return ""
+	}
+	return "; " + otherwise
+}
+
 // parseTimestamp reads a Unix timestamp in seconds and checks it against
 // now within tolerance (none when tolerance is 0).
 func parseTimestamp(header, value string, now time.Time, tolerance time.Duration) (int64, error) {
@@ -297,7 +355,7 @@ func (s *plainMAC) Sign(m Message) (http.Header, error) {
 }
 
 func (s *plainMAC) Begin(h http.Header, _ time.Time) (Verifier, error) {
-	value, err := single(h, s.header)
+	value, err := signatureValue(h, s.header, s.name)
 	if err != nil {
 		return nil, err
 	}

@@ -99,13 +99,37 @@ func Release(v Verifier) {
 	}
 }
 
+// Warnings returns what a Verifier whose Verify returned nil accepted
+// although an official library of its provider would refuse it, one
+// sentence each ("X-Hub-Signature-256: accepted; octokit would refuse
+// uppercase hex"), so that a sender under test learns it. It is nil, and
+// allocates nothing, when there is nothing to say, before Verify, after a
+// Verify that failed, and for a Verifier that does not warn. Call it before
+// Release.
+func Warnings(v Verifier) []string {
+	if m, ok := v.(*macVerifier); ok && m != nil {
+		return m.Warnings()
+	}
+	return nil
+}
+
 // Verify checks a complete body against its headers: Begin, Write, Verify.
 func Verify(s Scheme, h http.Header, body []byte, now time.Time) error {
+	_, err := VerifyWarnings(s, h, body, now)
+	return err
+}
+
+// VerifyWarnings is Verify that also returns the Warnings of a delivery it
+// accepts.
+func VerifyWarnings(s Scheme, h http.Header, body []byte, now time.Time) ([]string, error) {
 	v, err := s.Begin(h, now)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer Release(v)
 	v.Write(body) //nolint:errcheck // Verifier writes never fail.
-	return v.Verify()
+	if err := v.Verify(); err != nil {
+		return nil, err
+	}
+	return Warnings(v), nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -64,8 +65,38 @@ func (s *stripe) Sign(m Message) (http.Header, error) {
 	return h, nil
 }
 
+// The warnings of a signature accepted in uppercase hex, naming the official
+// libraries that compare the text and so refuse it (stripe-go, go-github and
+// slack-go decode the hex and accept it).
+const (
+	warnGitHubUpperHex = GitHubSignatureHeader + ": accepted; octokit would refuse uppercase hex"
+	warnStripeUpperHex = StripeSignatureHeader + ": accepted; stripe-node would refuse uppercase hex"
+	warnSlackUpperHex  = SlackSignatureHeader + ": accepted; Slack's Bolt and slack_sdk would refuse uppercase hex"
+)
+
+// hasUpperHex reports whether text holds an uppercase hex digit.
+func hasUpperHex(text string) bool {
+	for i := 0; i < len(text); i++ {
+		if 'A' <= text[i] && text[i] <= 'F' {
+			return true
+		}
+	}
+	return false
+}
+
+// isSpace reports whether c is white space a header value can hold inside.
+func isSpace(c byte) bool { return c == ' ' || c == '\t' }
+
+// Begin reads Stripe-Signature as stripe-go's parseSignatureHeader does, so
+// that nothing passes here that Stripe's libraries refuse: the items are
+// split at each comma and taken as they are, never trimmed. An item that is
+// not exactly one key=value refuses the whole header (stripe-go); an item
+// with white space before its key is an unknown key, ignored by stripe-go
+// and stripe-node alike, so "t=1, v1=..." has no v1 signature; a t= that is
+// not a plain number is refused (stripe-go). Uppercase hex is accepted, as
+// stripe-go accepts it, with a warning: stripe-node compares the text.
 func (s *stripe) Begin(h http.Header, now time.Time) (Verifier, error) {
-	value, err := single(h, StripeSignatureHeader)
+	value, err := signatureValue(h, StripeSignatureHeader, ProviderStripe)
 	if err != nil {
 		return nil, err
 	}
@@ -73,37 +104,57 @@ func (s *stripe) Begin(h http.Header, now time.Time) (Verifier, error) {
 		return &Error{Kind: ErrMalformed, Header: StripeSignatureHeader, Detail: detail + `; want "t=<unix time>,v1=<64 hex digits>"`}
 	}
 	var t string
+	sawT, sawV1, spaced := false, false, false
 	var candidates [][]byte
-	sawV1 := false
-	for _, item := range strings.Split(value, ",") {
-		key, val, ok := strings.Cut(strings.TrimSpace(item), "=")
-		if !ok {
-			continue
+	var upper []int
+	for rest, n := value, 1; ; n++ {
+		item, more, comma := strings.Cut(rest, ",")
+		key, val, ok := strings.Cut(item, "=")
+		if !ok || strings.Contains(val, "=") {
+			return nil, malformed(fmt.Sprintf("item %d is not one key=value (an empty item, a trailing comma?), and Stripe's libraries refuse the whole header for it", n))
+		}
+		if k := strings.TrimLeft(key, " \t"); k != key && (k == "t" || k == "v1") {
+			spaced = true
 		}
 		switch key {
 		case "t":
-			t = val
+			t, sawT = val, true
 		case "v1":
 			sawV1 = true
 			if mac, err := (hexEncoding{}).DecodeString(val); err == nil && len(mac) == 32 {
+				if hasUpperHex(val) {
+					upper = append(upper, len(candidates))
+				}
 				candidates = append(candidates, mac)
 			}
 		}
+		if !comma {
+			break
+		}
+		rest = more
 	}
 	switch {
-	case t == "":
+	case spaced && (!sawT || !sawV1):
+		return nil, malformed("white space after a comma in Stripe-Signature; Stripe's libraries refuse it")
+	case !sawT || t == "":
 		return nil, malformed("there is no t= timestamp")
 	case !sawV1:
 		return nil, malformed("there is no v1= signature (v0 and other versions are not accepted)")
 	case len(candidates) == 0:
 		return nil, malformed("no v1= signature is 64 hex digits")
+	case len(t) > 0 && (isSpace(t[0]) || isSpace(t[len(t)-1])):
+		return nil, malformed("white space around the t= timestamp; stripe-go refuses it")
 	}
 	ts, err := parseTimestamp(StripeSignatureHeader, t, now, s.opts.Tolerance)
 	if err != nil {
 		return nil, err
 	}
 	// The number is signed, as Stripe's libraries do, not its spelling.
-	return newMACVerifier(s.keys, StripeSignatureHeader, candidates, []byte(strconv.FormatInt(ts, 10)+".")), nil
+	v := newMACVerifier(s.keys, StripeSignatureHeader, candidates, []byte(strconv.FormatInt(ts, 10)+"."))
+	for _, i := range upper {
+		v.markUpper(i, warnStripeUpperHex)
+	}
+	return v, nil
 }
 
 // standard is Standard Webhooks (and Svix): webhook-id, webhook-timestamp
@@ -148,7 +199,7 @@ func StandardHeaderNames(h http.Header) (id, timestamp, signature string) {
 
 func (s *standard) Begin(h http.Header, now time.Time) (Verifier, error) {
 	idName, tsName, sigName := StandardHeaderNames(h)
-	value, err := single(h, sigName)
+	value, err := signatureValue(h, sigName, ProviderStandard)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +213,10 @@ func (s *standard) Begin(h http.Header, now time.Time) (Verifier, error) {
 	}
 	var candidates [][]byte
 	sawV1 := false
-	for _, item := range strings.Fields(value) {
+	// As the official libraries read it: items split at each single space
+	// (a tab separates nothing), each "v1," and the base64, whole (the Node
+	// libraries compare the item's text).
+	for item := range strings.SplitSeq(value, " ") {
 		version, sig, ok := strings.Cut(item, ",")
 		if !ok || version != "v1" {
 			continue
@@ -210,7 +264,7 @@ func (s *slack) Sign(m Message) (http.Header, error) {
 }
 
 func (s *slack) Begin(h http.Header, now time.Time) (Verifier, error) {
-	value, err := single(h, SlackSignatureHeader)
+	value, err := signatureValue(h, SlackSignatureHeader, ProviderSlack)
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +280,12 @@ func (s *slack) Begin(h http.Header, now time.Time) (Verifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newMACVerifier1(s.keys, SlackSignatureHeader, &mac, []byte("v0:"+strconv.FormatInt(ts, 10)+":")), nil
+	v := newMACVerifier1(s.keys, SlackSignatureHeader, &mac, []byte("v0:"+strconv.FormatInt(ts, 10)+":"))
+	if hasUpperHex(value) {
+		// slack-go decodes the hex; Bolt and slack_sdk compare the text.
+		v.markUpper(0, warnSlackUpperHex)
+	}
+	return v, nil
 }
 
 // GitLabTokenHeader carries GitLab's secret token itself: no HMAC.
@@ -249,7 +308,7 @@ func (g *gitlab) Sign(Message) (http.Header, error) {
 }
 
 func (g *gitlab) Begin(h http.Header, _ time.Time) (Verifier, error) {
-	value, err := single(h, GitLabTokenHeader)
+	value, err := signatureValue(h, GitLabTokenHeader, ProviderGitLab)
 	if err != nil {
 		return nil, err
 	}
