@@ -261,12 +261,18 @@ func runFast(ctx context.Context, cfg LoadConfig, now func() time.Time) (*LoadRe
 	var stopped atomic.Bool
 	stopWatch := context.AfterFunc(starting, func() { stopped.Store(true) })
 	defer stopWatch()
+	// AfterFunc calls its func from a goroutine of its own, which may not
+	// have run before the workers are through a short run: a context that
+	// has already ended stops the run before it starts.
+	if starting.Err() != nil {
+		stopped.Store(true)
+	}
 	if cfg.Duration > 0 {
 		stop := time.AfterFunc(cfg.Duration, stopStarting)
 		defer stop.Stop()
 	}
 
-	l := &loadRun{now: now, run: run, start: now(), done: make(chan struct{})}
+	l := &loadRun{now: now, run: run, start: now(), done: make(chan struct{}), isUnexpected: cfg.Unexpected}
 	var tickets chan fastTicket
 	dispatched := make(chan struct{})
 	if cfg.Rate > 0 {
@@ -409,5 +415,5 @@ func (w *fastWorker) send(l *loadRun, tk fastTicket, addr string, timeout time.D
 		res.reasons[ans.status] = (&Response{Body: ans.body}).Reason()
 	}
 	res.bodyBytes += int64(len(w.t.body))
-	l.answered.Add(1)
+	l.countAnswer(ans.status)
 }

@@ -2,6 +2,7 @@ package sender_test
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
@@ -270,5 +271,21 @@ func TestFastLoadRejectsMalformed(t *testing.T) {
 	_, err := sender.RunLoad(t.Context(), cfg)
 	if !errors.Is(err, sender.ErrLoadLength) {
 		t.Errorf("err %v, want ErrLoadLength", err)
+	}
+}
+
+// TestFastLoadAlreadyCancelled: a run whose context has ended before it
+// starts sends nothing, however quickly its requests would fail.
+func TestFastLoadAlreadyCancelled(t *testing.T) {
+	ln := mustListen(t)
+	ln.Close() // refused: each request fails at once
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	rep, err := sender.RunLoad(ctx, fastConfig(t, "http://"+ln.Addr().String()+"/webhook", 100000, 1))
+	if err != nil {
+		t.Fatalf("RunLoad: %v", err)
+	}
+	if !rep.Interrupted || rep.Sent != 0 {
+		t.Errorf("interrupted %v, sent %d; want true, 0", rep.Interrupted, rep.Sent)
 	}
 }

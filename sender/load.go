@@ -69,6 +69,11 @@ type LoadConfig struct {
 	// ProgressInterval, and once more when the run ends, from a goroutine
 	// of its own (one call at a time).
 	Progress func(LoadStats)
+	// Unexpected, when not nil, says whether an answer's status is one
+	// the caller did not expect; LoadStats.Unexpected counts those as they
+	// come, for Progress. It is called from Concurrency goroutines at once,
+	// once per answer, so it should be cheap. Nil expects every status.
+	Unexpected func(status int) bool
 }
 
 // LoadStats are a load run's counts so far.
@@ -76,8 +81,14 @@ type LoadStats struct {
 	Sent     int // requests that went out
 	Answered int // requests that got an answer, whatever its status
 	Failed   int // requests that got no answer (LoadReport.Errors says why)
-	Elapsed  time.Duration
+	// Unexpected counts the answers whose status LoadConfig.Unexpected
+	// picked out; they are also in Answered.
+	Unexpected int
+	Elapsed    time.Duration
 }
+
+// Done returns how many requests are done: answered or failed.
+func (s LoadStats) Done() int { return s.Answered + s.Failed }
 
 // RequestsPerSecond returns the answers per second so far, or 0 before any
 // time has passed.
@@ -258,7 +269,7 @@ func RunLoad(ctx context.Context, cfg LoadConfig) (*LoadReport, error) {
 		defer stop.Stop()
 	}
 
-	l := &loadRun{client: client, now: now, run: run, start: now(), done: make(chan struct{})}
+	l := &loadRun{client: client, now: now, run: run, start: now(), done: make(chan struct{}), isUnexpected: cfg.Unexpected}
 	tickets := make(chan int)
 	dispatched := make(chan struct{})
 	go func() {
@@ -327,7 +338,11 @@ type loadRun struct {
 	run    context.Context
 	start  time.Time
 
-	sent, answered, failed atomic.Int64
+	// isUnexpected is LoadConfig.Unexpected: the answers it picks out
+	// are counted in unexpected as they come.
+	isUnexpected func(status int) bool
+
+	sent, answered, failed, unexpected atomic.Int64
 
 	done chan struct{} // closed by finish
 	mu   sync.Mutex
@@ -349,9 +364,10 @@ func (l *loadRun) stats() LoadStats {
 	if end.IsZero() {
 		end = l.now()
 	}
+	unexpected := l.unexpected.Load() // before answered: see countAnswer
 	return LoadStats{
 		Sent: int(l.sent.Load()), Answered: int(l.answered.Load()), Failed: int(l.failed.Load()),
-		Elapsed: end.Sub(l.start),
+		Unexpected: int(unexpected), Elapsed: end.Sub(l.start),
 	}
 }
 
@@ -398,8 +414,18 @@ func (l *loadRun) send(req *Request, res *workerResult) error {
 	res.latencies = append(res.latencies, l.now().Sub(start))
 	res.statuses[status]++
 	res.bodyBytes += int64(len(req.Body))
-	l.answered.Add(1)
+	l.countAnswer(status)
 	return nil
+}
+
+// countAnswer counts an answer with status: one atomic add, and a second
+// for the unexpected ones. Answered is added to first and read last (see
+// stats), so that no snapshot has more unexpected answers than answers.
+func (l *loadRun) countAnswer(status int) {
+	l.answered.Add(1)
+	if l.isUnexpected != nil && l.isUnexpected(status) {
+		l.unexpected.Add(1)
+	}
 }
 
 // errorKind is a kind of DeliveryError, as LoadErrors counts them.

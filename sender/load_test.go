@@ -502,3 +502,82 @@ func TestRunLoadWire(t *testing.T) {
 		t.Errorf("statuses %v, want %v", rep.Statuses, want)
 	}
 }
+
+// TestRunLoadCountsUnexpectedAsTheyCome: a server answers every second
+// request 503, then holds the last one until the test has seen, in a
+// progress report made while the run goes on, every answer so far with the
+// 503s counted as unexpected. Both clients count them.
+func TestRunLoadCountsUnexpectedAsTheyCome(t *testing.T) {
+	const answered = 6 // before the held request: 3 of them 503
+	tests := []struct {
+		name           string
+		fast           bool // the load client (Delivery), or net/http (Build)
+		unexpected     func(status int) bool
+		wantUnexpected int // before the held request, which gets 200
+		wantAtEnd      int
+	}{
+		{name: "standard client", unexpected: func(status int) bool { return status >= 500 }, wantUnexpected: 3, wantAtEnd: 3},
+		{name: "load client", fast: true, unexpected: func(status int) bool { return status >= 500 }, wantUnexpected: 3, wantAtEnd: 3},
+		{name: "load client, every status expected", fast: true},
+		{name: "standard client, 200 unexpected", unexpected: func(status int) bool { return status == 200 }, wantUnexpected: 3, wantAtEnd: 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var n atomic.Int64
+			release := make(chan struct{})
+			var releaseOnce sync.Once
+			releaseAll := func() { releaseOnce.Do(func() { close(release) }) }
+			defer releaseAll()
+			s := startLoadServer(t, func(w http.ResponseWriter, r *http.Request) {
+				io.Copy(io.Discard, r.Body)
+				switch i := n.Add(1); {
+				case i > answered:
+					select {
+					case <-release:
+					case <-r.Context().Done():
+					}
+				case i%2 == 0:
+					w.WriteHeader(http.StatusServiceUnavailable)
+				}
+			})
+			cfg := sender.LoadConfig{Count: answered + 1, Concurrency: 1, Build: signedBuild(t, s.webhookURL())}
+			if tt.fast {
+				cfg = fastConfig(t, s.webhookURL(), answered+1, 1)
+			}
+			cfg.Unexpected = tt.unexpected
+			progress := make(chan sender.LoadStats, 64)
+			cfg.Progress = func(st sender.LoadStats) {
+				select {
+				case progress <- st:
+				default: // the test has what it needs
+				}
+			}
+			type result struct {
+				rep *sender.LoadReport
+				err error
+			}
+			done := make(chan result, 1)
+			go func() {
+				rep, err := sender.RunLoad(t.Context(), cfg)
+				done <- result{rep, err}
+			}()
+
+			var during sender.LoadStats
+			for during.Answered < answered {
+				during = mustReceive(t, progress, "a progress report with every answer before the held one")
+			}
+			releaseAll()
+			got := mustReceive(t, done, "the report")
+			if during.Answered != answered || during.Unexpected != tt.wantUnexpected || during.Failed != 0 {
+				t.Errorf("while the run went on: answered %d, unexpected %d, failed %d; want %d, %d, 0",
+					during.Answered, during.Unexpected, during.Failed, answered, tt.wantUnexpected)
+			}
+			if got.err != nil {
+				t.Fatalf("RunLoad: %v", got.err)
+			}
+			if rep := got.rep; rep.Answered != answered+1 || rep.Unexpected != tt.wantAtEnd {
+				t.Errorf("at the end: answered %d, unexpected %d; want %d, %d", rep.Answered, rep.Unexpected, answered+1, tt.wantAtEnd)
+			}
+		})
+	}
+}

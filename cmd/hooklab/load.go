@@ -144,11 +144,13 @@ func runLoad(ctx context.Context, sys system, o sendOptions) error {
 	var progress func(sender.LoadStats)
 	showProgress := !plan.json && sys.isTerminal(sys.stdout)
 	if showProgress {
-		progress = func(s sender.LoadStats) { fmt.Fprintf(sys.stdout, "\r%s\x1b[K", progressLine(s, lo)) }
+		meter := newProgressMeter(lo, term.Width(sys.stdout, sys.getenv))
+		progress = func(s sender.LoadStats) { fmt.Fprintf(sys.stdout, "\r%s\x1b[K", meter.line(s)) }
 	}
 	stats, err := sender.RunLoad(ctx, sender.LoadConfig{
 		Count: lo.Count, Concurrency: lo.Concurrency, Rate: lo.Rate, Duration: lo.Duration,
 		Build: build, Client: client, Now: sys.now, Progress: progress,
+		Unexpected: func(status int) bool { return !plan.expect.matches(status) },
 		// The load client: each request a fresh id from ids, signed for it.
 		Delivery: &plan.delivery, IDs: ids, KeepTime: o.TimestampSet,
 	})
@@ -173,17 +175,168 @@ func runLoad(ctx context.Context, sys system, o sendOptions) error {
 	return nil
 }
 
-// progressLine is the line a load run keeps rewriting on a terminal.
-func progressLine(s sender.LoadStats, lo loadOptions) string {
-	sent := fmt.Sprint(s.Sent)
+// progressWindow is how far back the progress line's rate looks: recent
+// enough to follow a receiver that slows down, long enough to be steady.
+const progressWindow = 5 * time.Second
+
+// maxProgressSnapshots bounds the snapshots a progressMeter keeps, whatever
+// the clock does (it stands still in tests).
+const maxProgressSnapshots = 64
+
+// defaultProgressWidth is the width the progress line keeps within when
+// the terminal's is unknown.
+const defaultProgressWidth = 80
+
+// progressMeter draws a load run's progress line. It keeps the snapshots
+// of the last progressWindow, from which the line's rate comes. One
+// goroutine at a time calls line (sender.LoadConfig.Progress does).
+type progressMeter struct {
+	lo     loadOptions
+	width  int
+	recent []sender.LoadStats // oldest first; the last is the newest
+}
+
+// newProgressMeter returns the meter of a run with lo on a terminal width
+// columns wide (0: unknown).
+func newProgressMeter(lo loadOptions, width int) *progressMeter {
+	// The start of the run, when nothing is done, is the first snapshot.
+	return &progressMeter{lo: lo, width: width, recent: []sender.LoadStats{{}}}
+}
+
+// line returns the progress line for s, the run's newest stats.
+func (m *progressMeter) line(s sender.LoadStats) string {
+	m.recent = append(m.recent, s)
+	// Keep the newest snapshot at least progressWindow old, and those after.
+	drop := 0
+	for drop < len(m.recent)-2 && s.Elapsed-m.recent[drop+1].Elapsed >= progressWindow {
+		drop++
+	}
+	drop = max(drop, len(m.recent)-maxProgressSnapshots)
+	m.recent = append(m.recent[:0], m.recent[drop:]...)
+	return progressLine(s, m.recent[0], m.lo, m.width)
+}
+
+// progressLine is the line a load run keeps rewriting on a terminal, for
+// its stats s, given base, earlier stats of the same run from which the
+// rate is measured. It shows the requests done (answered or failed), the
+// rate since base, the unexpected answers with their share of the answers,
+// the errors, and how far the run is: for --count the share done and the
+// time left at the rate since base, or at --rate when that is slower or
+// nothing is measured yet (the schedule); for --duration the share of the
+// time gone and the time left. It fits in width-1 columns (80 when width
+// is 0), so that the cursor never wraps: the rate goes first, then the
+// time, then the errors.
+func progressLine(s, base sender.LoadStats, lo loadOptions, width int) string {
+	if width <= 0 {
+		width = defaultProgressWidth
+	}
+	done := s.Done()
+	rate := 0.0 // requests done a second since base
+	if dt := s.Elapsed - base.Elapsed; dt > 0 && done > base.Done() {
+		rate = float64(done-base.Done()) / dt.Seconds()
+	}
+
+	doneText := fmt.Sprintf("%d done", done)
+	var timeText string
 	if lo.Count > 0 {
-		sent += fmt.Sprintf("/%d", lo.Count)
+		doneText = fmt.Sprintf("%d/%d done (%d%%)", done, lo.Count, percentOf(float64(done), float64(lo.Count)))
+		left := -1.0 // seconds; unknown
+		r := rate
+		if lo.Rate > 0 && (r == 0 || r > lo.Rate) {
+			r = lo.Rate
+		}
+		switch remaining := lo.Count - done; {
+		case remaining <= 0:
+			left = 0
+		case r > 0:
+			left = float64(remaining) / r
+		}
+		if lo.Duration > 0 {
+			// The run ends at whichever comes first.
+			untilEnd := max(lo.Duration-s.Elapsed, 0).Seconds()
+			if left < 0 || untilEnd < left {
+				left = untilEnd
+			}
+		}
+		timeText = "ETA " + shortDuration(left)
+	} else {
+		timeText = fmt.Sprintf("%d%% of %s, %s left", percentOf(s.Elapsed.Seconds(), lo.Duration.Seconds()),
+			shortDuration(lo.Duration.Seconds()), shortDuration(max(lo.Duration-s.Elapsed, 0).Seconds()))
 	}
-	elapsed := fmt.Sprintf("%.1fs", s.Elapsed.Seconds())
-	if lo.Duration > 0 {
-		elapsed += "/" + lo.Duration.String()
+	unexpectedText := fmt.Sprintf("unexpected %d", s.Unexpected)
+	if s.Answered > 0 {
+		unexpectedText += " (" + shareOf(s.Unexpected, s.Answered) + ")"
 	}
-	return fmt.Sprintf("sent %s  answered %d  failed %d  %.0f req/s  %s", sent, s.Answered, s.Failed, s.RequestsPerSecond(), elapsed)
+
+	// In the order shown; dropped highest drop first when the line is too
+	// long.
+	fields := []struct {
+		text string
+		drop int
+	}{
+		{doneText, 0},
+		{fmt.Sprintf("%.0f req/s", rate), 4},
+		{unexpectedText, 1},
+		{fmt.Sprintf("errors %d", s.Failed), 2},
+		{timeText, 3},
+	}
+	limit := width - 1
+	for cut := 5; ; cut-- {
+		var parts []string
+		for _, f := range fields {
+			if f.drop < cut {
+				parts = append(parts, f.text)
+			}
+		}
+		line := strings.Join(parts, "  ")
+		if len(line) <= limit || cut == 1 {
+			return line[:max(min(len(line), limit), 0)]
+		}
+	}
+}
+
+// percentOf returns n as a whole percentage of total, rounded down, so
+// that 100% means all of it.
+func percentOf(n, total float64) int {
+	if total <= 0 {
+		return 0
+	}
+	return int(min(max(n/total*100, 0), 100))
+}
+
+// shareOf returns n as a percentage of total to a tenth, never rounded to
+// 0% or 100% when it is neither: "2.4%", "<0.1%".
+func shareOf(n, total int) string {
+	switch p := float64(n) / float64(total) * 100; {
+	case n <= 0:
+		return "0%"
+	case n >= total:
+		return "100%"
+	case p < 0.1:
+		return "<0.1%"
+	case p > 99.9:
+		return ">99.9%"
+	default:
+		return fmt.Sprintf("%.1f%%", p)
+	}
+}
+
+// shortDuration formats a number of seconds for the progress line, rounded
+// up to the second: "7s", "4m05s", "2h10m"; "?" when it is negative
+// (unknown).
+func shortDuration(seconds float64) string {
+	switch s := math.Ceil(seconds); {
+	case seconds < 0 || math.IsNaN(seconds):
+		return "?"
+	case s < 60:
+		return fmt.Sprintf("%.0fs", s)
+	case s < 3600:
+		return fmt.Sprintf("%.0fm%02.0fs", math.Floor(s/60), math.Mod(s, 60))
+	case s < 100*3600:
+		return fmt.Sprintf("%.0fh%02.0fm", math.Floor(s/3600), math.Floor(math.Mod(s, 3600)/60))
+	default:
+		return ">99h"
+	}
 }
 
 // loadReport is what a load run prints, as a summary or as one JSON object.

@@ -3,10 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"maps"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -176,7 +180,7 @@ func TestLoadText(t *testing.T) {
 			// Progress is drawn at least once, at the end, and wiped before
 			// the summary.
 			name: "terminal", terminal: true,
-			want: "\rsent 10/10  answered 10  failed 0  0 req/s  0.0s\x1b[K\r\x1b[K" + wantSummary,
+			want: "\r10/10 done (100%)  0 req/s  unexpected 0 (0%)  errors 0  ETA 0s\x1b[K\r\x1b[K" + wantSummary,
 		},
 	}
 	for _, tt := range tests {
@@ -187,7 +191,7 @@ func TestLoadText(t *testing.T) {
 				t.Errorf("exit code %d, want 0\nstderr:\n%s", got.code, got.stderr)
 			}
 			// The last progress line drawn is the one with the totals.
-			if i := strings.LastIndex(got.stdout, "\rsent "); i > 0 {
+			if i := strings.LastIndex(got.stdout, "\r10/10 done"); i > 0 {
 				got.stdout = got.stdout[i:]
 			}
 			if got.stdout != tt.want {
@@ -364,4 +368,252 @@ func TestLoadSummaryGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden.Check(t, "load-summary.json", append(js, '\n'))
+}
+
+// TestProgressLine draws the progress line from fixed stats: what it
+// shows for each kind of run, and what it drops to fit the terminal.
+func TestProgressLine(t *testing.T) {
+	sec := time.Second
+	tests := []struct {
+		name    string
+		lo      loadOptions
+		base, s sender.LoadStats
+		width   int
+		want    string
+	}{
+		{
+			name: "count, at the recent rate",
+			lo:   loadOptions{Count: 1000}, base: sender.LoadStats{Answered: 100, Elapsed: sec},
+			s:    sender.LoadStats{Sent: 302, Answered: 300, Elapsed: 2 * sec},
+			want: "300/1000 done (30%)  200 req/s  unexpected 0 (0%)  errors 0  ETA 4s",
+		},
+		{
+			name: "count, unexpected answers",
+			lo:   loadOptions{Count: 50000}, base: sender.LoadStats{Answered: 20000, Elapsed: 5 * sec},
+			s:    sender.LoadStats{Answered: 40000, Unexpected: 30803, Elapsed: 10 * sec},
+			want: "40000/50000 done (80%)  4000 req/s  unexpected 30803 (77.0%)  errors 0  ETA 3s",
+		},
+		{
+			name: "count, one unexpected answer in many",
+			lo:   loadOptions{Count: 100000},
+			s:    sender.LoadStats{Answered: 5000, Unexpected: 1, Elapsed: sec},
+			want: "5000/100000 done (5%)  5000 req/s  unexpected 1 (<0.1%)  errors 0  ETA 19s",
+		},
+		{
+			name: "count, errors",
+			lo:   loadOptions{Count: 200},
+			s:    sender.LoadStats{Answered: 90, Failed: 10, Elapsed: 2 * sec},
+			want: "100/200 done (50%)  50 req/s  unexpected 0 (0%)  errors 10  ETA 2s",
+		},
+		{
+			name: "count, nothing done yet: zero rate",
+			lo:   loadOptions{Count: 500},
+			s:    sender.LoadStats{Sent: 1, Elapsed: sec},
+			want: "0/500 done (0%)  0 req/s  unexpected 0  errors 0  ETA ?",
+		},
+		{
+			name: "count, the clock standing still: zero rate",
+			lo:   loadOptions{Count: 500},
+			s:    sender.LoadStats{Answered: 20},
+			want: "20/500 done (4%)  0 req/s  unexpected 0 (0%)  errors 0  ETA ?",
+		},
+		{
+			name: "count and rate, nothing done yet: the schedule",
+			lo:   loadOptions{Count: 500, Rate: 100},
+			want: "0/500 done (0%)  0 req/s  unexpected 0  errors 0  ETA 5s",
+		},
+		{
+			name: "count and rate, catching up: the schedule",
+			lo:   loadOptions{Count: 500, Rate: 100}, base: sender.LoadStats{Answered: 0, Elapsed: sec},
+			s:    sender.LoadStats{Answered: 100, Elapsed: 1250 * time.Millisecond},
+			want: "100/500 done (20%)  400 req/s  unexpected 0 (0%)  errors 0  ETA 4s",
+		},
+		{
+			name: "count and rate, the receiver slower than the schedule",
+			lo:   loadOptions{Count: 500, Rate: 100},
+			s:    sender.LoadStats{Answered: 100, Elapsed: 2 * sec},
+			want: "100/500 done (20%)  50 req/s  unexpected 0 (0%)  errors 0  ETA 8s",
+		},
+		{
+			name: "count, all done",
+			lo:   loadOptions{Count: 500},
+			s:    sender.LoadStats{Answered: 499, Failed: 1, Unexpected: 499, Elapsed: sec},
+			want: "500/500 done (100%)  500 req/s  unexpected 499 (100%)  errors 1  ETA 0s",
+		},
+		{
+			name: "count, hours to go",
+			lo:   loadOptions{Count: 10_000_000},
+			s:    sender.LoadStats{Answered: 1000, Elapsed: sec},
+			want: "1000/10000000 done (0%)  1000 req/s  unexpected 0 (0%)  errors 0  ETA 2h46m",
+		},
+		{
+			name: "duration",
+			lo:   loadOptions{Duration: time.Minute}, base: sender.LoadStats{Answered: 200, Elapsed: 2 * sec},
+			s:    sender.LoadStats{Answered: 1195, Failed: 5, Unexpected: 30, Elapsed: 12 * sec},
+			want: "1200 done  100 req/s  unexpected 30 (2.5%)  errors 5  20% of 1m00s, 48s left",
+		},
+		{
+			name: "duration, zero rate",
+			lo:   loadOptions{Duration: 90 * time.Second},
+			want: "0 done  0 req/s  unexpected 0  errors 0  0% of 1m30s, 1m30s left",
+		},
+		{
+			name: "duration, over",
+			lo:   loadOptions{Duration: 10 * time.Second},
+			s:    sender.LoadStats{Answered: 10, Elapsed: 10*sec + 3*time.Millisecond},
+			want: "10 done  1 req/s  unexpected 0 (0%)  errors 0  100% of 10s, 0s left",
+		},
+		{
+			name: "count and duration, the duration ends first",
+			lo:   loadOptions{Count: 1_000_000, Duration: 10 * time.Second},
+			s:    sender.LoadStats{Answered: 4000, Elapsed: 4 * sec},
+			want: "4000/1000000 done (0%)  1000 req/s  unexpected 0 (0%)  errors 0  ETA 6s",
+		},
+		{
+			name: "count and duration, the count ends first",
+			lo:   loadOptions{Count: 5000, Duration: time.Hour},
+			s:    sender.LoadStats{Answered: 4000, Elapsed: 4 * sec},
+			want: "4000/5000 done (80%)  1000 req/s  unexpected 0 (0%)  errors 0  ETA 1s",
+		},
+		{
+			name: "80 columns: the rate goes first",
+			lo:   loadOptions{Count: 100000}, base: sender.LoadStats{Answered: 20000, Elapsed: 5 * sec},
+			s:    sender.LoadStats{Answered: 40000, Unexpected: 30803, Elapsed: 10 * sec},
+			want: "40000/100000 done (40%)  unexpected 30803 (77.0%)  errors 0  ETA 15s",
+		},
+		{
+			name: "big numbers: the rate goes first, then the time",
+			lo:   loadOptions{Count: 90_000_000}, base: sender.LoadStats{Elapsed: 100 * sec},
+			s:    sender.LoadStats{Answered: 12_345_678, Failed: 1_234_567, Unexpected: 9_876_543, Elapsed: 200 * sec},
+			want: "13580245/90000000 done (15%)  unexpected 9876543 (80.0%)  errors 1234567",
+		},
+		{
+			name: "a wide terminal: all of it",
+			lo:   loadOptions{Count: 90_000_000}, base: sender.LoadStats{Elapsed: 100 * sec},
+			s:     sender.LoadStats{Answered: 12_345_678, Failed: 1_234_567, Unexpected: 9_876_543, Elapsed: 200 * sec},
+			width: 120,
+			want:  "13580245/90000000 done (15%)  135802 req/s  unexpected 9876543 (80.0%)  errors 1234567  ETA 9m23s",
+		},
+		{
+			name: "a narrow terminal: the unexpected answers stay",
+			lo:   loadOptions{Count: 1000}, s: sender.LoadStats{Answered: 300, Unexpected: 5, Failed: 2, Elapsed: sec},
+			width: 45,
+			want:  "302/1000 done (30%)  unexpected 5 (1.7%)",
+		},
+		{
+			name: "narrower still: cut",
+			lo:   loadOptions{Count: 1000}, s: sender.LoadStats{Answered: 300, Elapsed: sec},
+			width: 12,
+			want:  "300/1000 do",
+		},
+		{
+			name: "one column",
+			lo:   loadOptions{Count: 1000}, s: sender.LoadStats{Answered: 300, Elapsed: sec},
+			width: 1,
+			want:  "",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := progressLine(tt.s, tt.base, tt.lo, tt.width)
+			if got != tt.want {
+				t.Errorf("progressLine =\n%q\nwant\n%q", got, tt.want)
+			}
+			width := tt.width
+			if width == 0 {
+				width = 80
+			}
+			if len(got) >= width {
+				t.Errorf("%d columns, want fewer than %d", len(got), width)
+			}
+		})
+	}
+}
+
+// TestProgressMeterWindow: the rate is over the last progressWindow, so
+// that it follows a receiver that slows down, and the snapshots kept stay
+// few whatever the clock does.
+func TestProgressMeterWindow(t *testing.T) {
+	m := newProgressMeter(loadOptions{Count: 100000}, 0)
+	m.line(sender.LoadStats{Answered: 1000, Elapsed: 10 * time.Second}) // 100/s
+	var got string
+	for i := 1; i <= 6; i++ { // then 10/s
+		got = m.line(sender.LoadStats{Answered: 1000 + 10*i, Elapsed: time.Duration(10+i) * time.Second})
+	}
+	// Over the whole run it would be 1060/16s: 66 req/s.
+	if want := "1060/100000 done (1%)  10 req/s  "; !strings.HasPrefix(got, want) {
+		t.Errorf("line %q, want it to start %q", got, want)
+	}
+	for range 10 * maxProgressSnapshots {
+		m.line(sender.LoadStats{Answered: 2000, Elapsed: 17 * time.Second})
+	}
+	if len(m.recent) > maxProgressSnapshots {
+		t.Errorf("the meter keeps %d snapshots, want at most %d", len(m.recent), maxProgressSnapshots)
+	}
+}
+
+// lastProgressLine splits a load run's stdout on a terminal into the last
+// progress line drawn (without its \r and erase) and what follows the
+// erase that ends the run.
+func lastProgressLine(tb testing.TB, stdout string) (line, rest string) {
+	tb.Helper()
+	const erase = "\x1b[K"
+	end := strings.LastIndex(stdout, erase+"\r"+erase)
+	start := strings.LastIndex(stdout[:max(end, 0)], "\r")
+	if end < 0 || start < 0 {
+		tb.Fatalf("no progress line in stdout:\n%q", stdout)
+	}
+	return stdout[start+1 : end], stdout[end+len(erase+"\r"+erase):]
+}
+
+// TestLoadProgress runs load mode on a terminal against a server that
+// answers every third request 503: the progress line counts the answers
+// --expect did not expect, and is wiped before the summary. The clock
+// stands still, so the rate is 0 and the run, once done, has 0s to go.
+func TestLoadProgress(t *testing.T) {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		if n.Add(1)%3 == 0 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	defer srv.Close()
+	tests := []struct {
+		name     string
+		terminal bool
+		args     []string
+		want     string // the last progress line; none when ""
+	}{
+		{name: "503 unexpected", terminal: true, want: "30/30 done (100%)  0 req/s  unexpected 10 (33.3%)  errors 0  ETA 0s"},
+		{
+			name: "only 503 expected", terminal: true, args: []string{"--expect", "503"},
+			want: "30/30 done (100%)  0 req/s  unexpected 20 (66.7%)  errors 0  ETA 0s",
+		},
+		{name: "not a terminal"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n.Store(0)
+			w := world{env: map[string]string{envSecret: sendSecret, "NO_COLOR": "1"}, random: seededRandom(t.Name()), terminal: tt.terminal}
+			got := runHooklab(t, w, append([]string{"send", "push", "--url", srv.URL + "/webhook", "--count", "30", "--concurrency", "3"}, tt.args...)...)
+			checkNoSecret(t, got, sendSecret)
+			if got.code != exitError {
+				t.Errorf("exit code %d, want %d (unexpected answers)\nstderr:\n%s", got.code, exitError, got.stderr)
+			}
+			if tt.want == "" {
+				if strings.ContainsAny(got.stdout, "\r\x1b") {
+					t.Errorf("stdout has a progress line, want none:\n%q", got.stdout)
+				}
+				return
+			}
+			line, rest := lastProgressLine(t, got.stdout)
+			if line != tt.want {
+				t.Errorf("last progress line\n%q\nwant\n%q", line, tt.want)
+			}
+			if !strings.HasPrefix(rest, "✗ push") || strings.ContainsAny(rest, "\r\x1b") {
+				t.Errorf("after the progress line, want only the summary:\n%q", rest)
+			}
+		})
+	}
 }
