@@ -40,6 +40,9 @@ type Config struct {
 	// Provider is the receiver's scheme (signing.ProviderGitHub when
 	// empty); it decides the scenarios (ScenariosFor).
 	Provider string
+	// Profile picks the scenarios and how their answers are judged
+	// (ProfileScenarios); DefaultProfile when empty.
+	Profile string
 	// Tolerance is the receiver's timestamp tolerance; the stale and future
 	// scenarios sign twice that far off (signing.DefaultTolerance).
 	Tolerance time.Duration
@@ -85,7 +88,10 @@ type Result struct {
 	Sent     string `json:"sent"`
 	Expect   []int  `json:"expect"`
 	// Accept2xx is set when any 2xx counted as the expected 200.
-	Accept2xx bool          `json:"accept_2xx,omitempty"`
+	Accept2xx bool `json:"accept_2xx,omitempty"`
+	// Accept4xx is set when any 4xx counted as the expected refusal (the
+	// security profile).
+	Accept4xx bool          `json:"accept_4xx,omitempty"`
 	Status    int           `json:"status,omitempty"` // 0 when nothing answered
 	Reason    string        `json:"reason,omitempty"` // the receiver's, when it gave one
 	Verdict   Verdict       `json:"verdict"`
@@ -95,7 +101,9 @@ type Result struct {
 
 // Report is the outcome of a run.
 type Report struct {
-	URL     string
+	URL string
+	// Profile is the profile the run used (ProfileScenarios).
+	Profile string
 	Results []Result
 }
 
@@ -117,13 +125,18 @@ func (r Report) OK() bool { return len(r.Failed()) == 0 && len(r.Results) > 0 }
 // adapt: an unknown name, or a selection that leaves nothing.
 var ErrSelection = errors.New("bad scenario selection")
 
-// unknownScenarioFor is the error for a name that is not among list.
-func unknownScenarioFor(flag, name string, list []Scenario) error {
+// unknownScenarioFor is the error for a name that is not among list, the
+// scenarios of profile.
+func unknownScenarioFor(flag, name, profile string, list []Scenario) error {
 	names := make([]string, len(list))
 	for i, s := range list {
 		names[i] = s.Name
 	}
-	return fmt.Errorf("%w: %s names no scenario %q; the scenarios are %s", ErrSelection, flag, name, strings.Join(names, ", "))
+	in := ""
+	if profile != DefaultProfile {
+		in = " in the " + profile + " profile"
+	}
+	return fmt.Errorf("%w: %s names no scenario %q%s; the scenarios are %s", ErrSelection, flag, name, in, strings.Join(names, ", "))
 }
 
 // unknownScenario is the error for a name that is no scenario.
@@ -196,7 +209,7 @@ func Names() []string {
 // selected returns the scenarios cfg asks for, or an error wrapping
 // ErrSelection.
 func selected(cfg Config) ([]Scenario, error) {
-	all, err := ScenariosFor(cfg.Provider)
+	all, err := ProfileScenarios(cfg.Provider, cfg.Profile)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +219,7 @@ func selected(cfg Config) ([]Scenario, error) {
 	}{{"--only", cfg.Only}, {"--skip", cfg.Skip}} {
 		for _, n := range names.list {
 			if !slices.ContainsFunc(all, func(s Scenario) bool { return s.Name == n }) {
-				return nil, unknownScenarioFor(names.flag, n, all)
+				return nil, unknownScenarioFor(names.flag, n, cfg.Profile, all)
 			}
 		}
 	}
@@ -230,6 +243,9 @@ func selected(cfg Config) ([]Scenario, error) {
 func Run(ctx context.Context, cfg Config) (Report, error) {
 	if cfg.URL == nil {
 		return Report{}, errors.New("check: no URL")
+	}
+	if cfg.Profile == "" {
+		cfg.Profile = DefaultProfile
 	}
 	scenarios, err := selected(cfg)
 	if err != nil {
@@ -263,7 +279,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		maxBody:   cfg.MaxBody,
 		tolerance: cfg.Tolerance,
 	}
-	report := Report{URL: cfg.URL.String()}
+	report := Report{URL: cfg.URL.String(), Profile: cfg.Profile}
 	for _, s := range scenarios {
 		if ctx.Err() != nil {
 			return report, ctx.Err()
@@ -284,9 +300,11 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 func runOne(ctx context.Context, client *sender.Client, b *builder, s Scenario, cfg Config) Result {
 	res := Result{Scenario: s.Name, Sent: s.Sent, Expect: s.Expect, Verdict: Fail}
 	if e, ok := cfg.Expect[s.Name]; ok {
-		res.Expect = e
+		res.Expect = e // as the user said, whatever the profile
+	} else if s.byClass {
+		res.Accept2xx, res.Accept4xx = isClass(res.Expect, 2), isClass(res.Expect, 4)
 	}
-	res.Accept2xx = cfg.Accept2xx && slices.Contains(res.Expect, 200)
+	res.Accept2xx = res.Accept2xx || cfg.Accept2xx && slices.Contains(res.Expect, 200)
 	req, err := s.build(b)
 	if err != nil {
 		res.Detail = "could not build the request: " + err.Error()
@@ -300,7 +318,7 @@ func runOne(ctx context.Context, client *sender.Client, b *builder, s Scenario, 
 		return res
 	}
 	res.Status, res.Reason = resp.Status, shortReason(resp)
-	if expected(res.Expect, resp.Status, cfg.Accept2xx) {
+	if expected(res.Expect, resp.Status, res.Accept2xx, res.Accept4xx) {
 		if s.answered != nil {
 			if res.Detail = s.answered(resp); res.Detail != "" {
 				return res
@@ -317,10 +335,13 @@ func runOne(ctx context.Context, client *sender.Client, b *builder, s Scenario, 
 }
 
 // ExpectText is the expected statuses as printed: "401", "400,401", or
-// "2xx" where any 2xx was accepted.
+// "2xx" and "4xx" where any status of the class was accepted.
 func (r Result) ExpectText() string {
-	if r.Accept2xx {
+	switch {
+	case r.Accept2xx:
 		return "2xx"
+	case r.Accept4xx:
+		return "4xx"
 	}
 	return formatStatuses(r.Expect)
 }
@@ -347,10 +368,14 @@ func shortReason(resp *sender.Response) string {
 }
 
 // expected reports whether status is among want, where a wanted 200
-// stands for any 2xx when accept2xx is set.
-func expected(want []int, status int, accept2xx bool) bool {
+// stands for any 2xx when accept2xx is set, and a wanted 4xx for any 4xx
+// when accept4xx is.
+func expected(want []int, status int, accept2xx, accept4xx bool) bool {
 	for _, w := range want {
-		if w == status || (accept2xx && w == 200 && status >= 200 && status < 300) {
+		switch {
+		case w == status,
+			accept2xx && w == 200 && status/100 == 2,
+			accept4xx && w/100 == 4 && status/100 == 4:
 			return true
 		}
 	}

@@ -46,7 +46,7 @@ func ScenariosFor(providerName string) ([]Scenario, error) {
 			out = append(out, s)
 		}
 	}
-	add(true, Scenario{Name: "valid", Sent: "a " + first + " delivery, signed as " + prov.Name + " signs", Expect: status(http.StatusOK),
+	add(true, Scenario{Name: "valid", security: true, Sent: "a " + first + " delivery, signed as " + prov.Name + " signs", Expect: status(http.StatusOK),
 		build: valid(nil)})
 	add(t.form, Scenario{Name: "valid-form", Sent: "form-encoded payload=, signed over the form body", Expect: status(http.StatusOK),
 		build: changed(func(d *sender.Delivery) { d.ContentType = sender.ContentForm })})
@@ -61,23 +61,23 @@ func ScenariosFor(providerName string) ([]Scenario, error) {
 				d.OtherSecrets, d.Secret, d.SignWithAll = []string{d.Secret}, sender.WrongSecret(prov.Name, d.Secret), true
 			}, nil)
 		}})
-	add(true, Scenario{Name: "signature-missing", Sent: "no " + t.header + " header", Expect: status(http.StatusUnauthorized),
+	add(true, Scenario{Name: "signature-missing", security: true, Sent: "no " + t.header + " header", Expect: status(http.StatusUnauthorized),
 		build: changed(func(d *sender.Delivery) { d.Signature = sender.SignatureMissing })})
-	add(true, Scenario{Name: "wrong-secret", Sent: "signed with another secret", Expect: status(http.StatusUnauthorized),
+	add(true, Scenario{Name: "wrong-secret", security: true, Sent: "signed with another secret", Expect: status(http.StatusUnauthorized),
 		build: changed(func(d *sender.Delivery) { d.Signature = sender.SignatureWrong })})
-	add(t.hmac, Scenario{Name: "body-changed", Sent: "a newline added to the body after signing", Expect: status(http.StatusUnauthorized),
+	add(t.hmac, Scenario{Name: "body-changed", security: true, Sent: "a newline added to the body after signing", Expect: status(http.StatusUnauthorized),
 		build: valid(func(r *sender.Request) { r.Body = append(r.Body[:len(r.Body):len(r.Body)], '\n') })})
-	add(t.prefix != "", Scenario{Name: "signature-no-prefix", Sent: "the signature without " + t.prefix, Expect: status(http.StatusUnauthorized),
+	add(t.prefix != "", Scenario{Name: "signature-no-prefix", security: true, Sent: "the signature without " + t.prefix, Expect: status(http.StatusUnauthorized),
 		build: valid(withSig(func(prefix, mac string) string { return strings.TrimSuffix(prefix, t.prefix) + mac }))})
-	add(t.hmac, Scenario{Name: "signature-not-" + t.encoding, Sent: "a signature of the right length that is not " + t.encoding, Expect: status(http.StatusUnauthorized),
+	add(t.hmac, Scenario{Name: "signature-not-" + t.encoding, security: true, Sent: "a signature of the right length that is not " + t.encoding, Expect: status(http.StatusUnauthorized),
 		build: valid(withSig(func(prefix, mac string) string { return prefix + strings.Repeat("!", len(mac)) }))})
-	add(t.hmac, Scenario{Name: "signature-truncated", Sent: "the valid signature cut in half", Expect: status(http.StatusUnauthorized),
+	add(t.hmac, Scenario{Name: "signature-truncated", security: true, Sent: "the valid signature cut in half", Expect: status(http.StatusUnauthorized),
 		build: valid(withSig(func(prefix, mac string) string { return prefix + mac[:len(mac)/2] }))})
-	add(true, Scenario{Name: "signature-empty", Sent: t.header + " with an empty value", Expect: status(http.StatusUnauthorized),
+	add(true, Scenario{Name: "signature-empty", security: true, Sent: t.header + " with an empty value", Expect: status(http.StatusUnauthorized),
 		build: valid(func(r *sender.Request) { r.Set(t.header, "") })})
-	add(t.version != "", Scenario{Name: "other-version", Sent: "the signature tagged " + t.version + " instead", Expect: status(http.StatusUnauthorized),
+	add(t.version != "", Scenario{Name: "other-version", security: true, Sent: "the signature tagged " + t.version + " instead", Expect: status(http.StatusUnauthorized),
 		build: valid(withSig(func(prefix, mac string) string { return strings.Replace(prefix, t.versionOf, t.version, 1) + mac }))})
-	add(t.timestamped, Scenario{Name: "timestamp-stale", Sent: "signed twice the tolerance ago", Expect: status(http.StatusUnauthorized),
+	add(t.timestamped, Scenario{Name: "timestamp-stale", security: true, Sent: "signed twice the tolerance ago", Expect: status(http.StatusUnauthorized),
 		build: func(b *builder) (*sender.Request, error) {
 			return b.make(first, func(d *sender.Delivery) { d.Time = d.Time.Add(-2 * b.tolerance) }, nil)
 		}})

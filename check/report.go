@@ -7,8 +7,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hooklab/hooklab/internal/term"
 )
@@ -21,11 +21,21 @@ const (
 )
 
 // Write writes r in format: a table for people (coloured when colored),
-// one JSON object for scripts, or JUnit XML for CI systems.
+// one JSON object for scripts, or JUnit XML for CI systems. The table is
+// as wide as it needs to be; WriteWidth fits it to a terminal.
 func Write(w io.Writer, r Report, format string, colored bool) error {
+	return WriteWidth(w, r, format, colored, 0)
+}
+
+// WriteWidth is Write with the table fitted to width columns, a
+// terminal's: the descriptive columns give way (SENT is elided, then left
+// out; the reason wraps onto more lines), never the scenario, the statuses
+// or the verdict. A width of 0 or less, or one the table already fits,
+// leaves the table as Write prints it. JSON and JUnit ignore width.
+func WriteWidth(w io.Writer, r Report, format string, colored bool, width int) error {
 	switch format {
 	case FormatTable:
-		return writeTable(w, r, term.NewPalette(colored))
+		return writeTable(w, r, term.NewPalette(colored), width)
 	case FormatJSON:
 		return writeJSON(w, r)
 	case FormatJUnit:
@@ -34,32 +44,98 @@ func Write(w io.Writer, r Report, format string, colored bool) error {
 	return fmt.Errorf("unknown format %q: use table, json or junit", format)
 }
 
-func writeTable(w io.Writer, r Report, p term.Palette) error {
-	fmt.Fprintf(w, "%s %s\n\n", p.Bold.Sprint("hooklab check"), r.URL)
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	// The verdict and the reason share the last cell, which tabwriter does
-	// not align: it would count the verdict's colour codes as width and
-	// put the header out of line with the rows.
-	const verdictHeader = "VERDICT  "
-	fmt.Fprintln(tw, "SCENARIO\tSENT\tEXPECT\tGOT\t"+verdictHeader+"REASON")
+// The narrowest a descriptive column is cut to before the table gives up
+// fitting: a narrower SENT is left out, a narrower reason overflows.
+const (
+	minSentWidth   = 12
+	minReasonWidth = 16
+)
+
+// tableRow is one row of the table, uncoloured.
+type tableRow struct {
+	scenario, sent, expect, got, verdict, note string
+}
+
+// columnGap is the space between two columns.
+const columnGap = 2
+
+// verdictHeader is the verdict column's title and width. The verdict and
+// the reason share the last cell, so that the verdict's colour codes never
+// count as width.
+const verdictHeader = "VERDICT  "
+
+func writeTable(w io.Writer, r Report, p term.Palette, width int) error {
+	profile := ""
+	if r.Profile != "" && r.Profile != DefaultProfile {
+		profile = " (" + r.Profile + " profile)"
+	}
+	fmt.Fprintf(w, "%s %s%s\n\n", p.Bold.Sprint("hooklab check"), r.URL, profile)
+	rows := []tableRow{{scenario: "SCENARIO", sent: "SENT", expect: "EXPECT", got: "GOT", verdict: "VERDICT", note: "REASON"}}
 	for _, res := range r.Results {
-		got := "-"
+		row := tableRow{scenario: res.Scenario, sent: res.Sent, expect: res.ExpectText(), got: "-", verdict: "pass", note: res.Reason}
 		if res.Status != 0 {
-			got = strconv.Itoa(res.Status)
+			row.got = strconv.Itoa(res.Status)
 		}
-		verdict, color := "pass", p.OK
-		note := res.Reason
 		if res.Verdict != Pass {
-			verdict, color = "FAIL", p.Bad
+			row.verdict = "FAIL"
 			if res.Status == 0 {
-				note = res.Detail
+				row.note = res.Detail
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s%*s%s\n", res.Scenario, res.Sent, res.ExpectText(), got,
-			color.Sprint(verdict), len(verdictHeader)-len(verdict), "", term.Truncate(note, 72))
+		row.note = term.Truncate(row.note, 72)
+		rows = append(rows, row)
 	}
-	if err := tw.Flush(); err != nil {
-		return err
+	var nameW, sentW, expectW, gotW, noteW int
+	for _, row := range rows {
+		nameW = max(nameW, runes(row.scenario)+columnGap)
+		sentW = max(sentW, runes(row.sent)+columnGap)
+		expectW = max(expectW, runes(row.expect)+columnGap)
+		gotW = max(gotW, runes(row.got)+columnGap)
+		noteW = max(noteW, runes(row.note))
+	}
+	fixed := nameW + expectW + gotW + len(verdictHeader)
+	wrapNotes := false
+	if width > 0 && fixed+sentW+noteW > width {
+		// Too wide: the reason keeps what it needs up to half the room
+		// left, SENT takes the rest or, when that is too narrow to read,
+		// goes.
+		avail := width - fixed
+		sentW = min(sentW, avail-min(noteW, max(avail/2, minReasonWidth)))
+		if sentW-columnGap < minSentWidth {
+			sentW = 0
+		}
+		noteW, wrapNotes = max(avail-sentW, minReasonWidth), true
+	}
+	indent := strings.Repeat(" ", nameW+sentW+expectW+gotW+len(verdictHeader))
+	for i, row := range rows {
+		var b strings.Builder
+		b.WriteString(pad(row.scenario, nameW))
+		if sentW > 0 {
+			b.WriteString(pad(term.Truncate(row.sent, sentW-columnGap), sentW))
+		}
+		b.WriteString(pad(row.expect, expectW))
+		b.WriteString(pad(row.got, gotW))
+		verdict := row.verdict
+		switch {
+		case i == 0:
+		case row.verdict == "pass":
+			verdict = p.OK.Sprint(verdict)
+		default:
+			verdict = p.Bad.Sprint(verdict)
+		}
+		b.WriteString(verdict + strings.Repeat(" ", len(verdictHeader)-len(row.verdict)))
+		notes := []string{row.note}
+		if wrapNotes {
+			notes = wrapText(row.note, noteW)
+		}
+		b.WriteString(notes[0])
+		for _, more := range notes[1:] {
+			b.WriteString("\n" + indent + more)
+		}
+		b.WriteString("\n")
+		if _, err := io.WriteString(w, b.String()); err != nil {
+			return err
+		}
 	}
 	failed := r.Failed()
 	fmt.Fprintln(w)
@@ -71,13 +147,52 @@ func writeTable(w io.Writer, r Report, p term.Palette) error {
 	for i, f := range failed {
 		names[i] = f.Scenario
 	}
-	fmt.Fprintf(w, "%s %d of %d scenarios failed: %s\n", p.Bad.Sprint("✗"), len(failed), len(r.Results), strings.Join(names, ", "))
+	line := fmt.Sprintf("%d of %d scenarios failed: %s", len(failed), len(r.Results), strings.Join(names, ", "))
+	lines := []string{line}
+	if width > 0 {
+		lines = wrapText(line, max(width-2, minReasonWidth))
+	}
+	fmt.Fprintf(w, "%s %s\n", p.Bad.Sprint("✗"), strings.Join(lines, "\n  "))
 	return nil
+}
+
+// runes is the width of s on a terminal, one column a rune.
+func runes(s string) int { return utf8.RuneCountInString(s) }
+
+// pad writes s and spaces to width columns.
+func pad(s string, width int) string {
+	return s + strings.Repeat(" ", max(width-runes(s), 0))
+}
+
+// wrapText breaks s into lines of at most width runes at spaces, and cuts
+// a word longer than a line. It returns at least one line.
+func wrapText(s string, width int) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(s) {
+		for runes(word) > width {
+			if line != "" {
+				lines, line = append(lines, line), ""
+			}
+			cut := []rune(word)
+			lines, word = append(lines, string(cut[:width])), string(cut[width:])
+		}
+		switch {
+		case line == "":
+			line = word
+		case runes(line)+1+runes(word) <= width:
+			line += " " + word
+		default:
+			lines, line = append(lines, line), word
+		}
+	}
+	return append(lines, line)
 }
 
 // jsonReport is the JSON form of a Report.
 type jsonReport struct {
 	URL     string       `json:"url"`
+	Profile string       `json:"profile,omitempty"`
 	OK      bool         `json:"ok"`
 	Passed  int          `json:"passed"`
 	Failed  int          `json:"failed"`
@@ -90,7 +205,7 @@ type jsonResult struct {
 }
 
 func writeJSON(w io.Writer, r Report) error {
-	out := jsonReport{URL: r.URL, OK: r.OK(), Failed: len(r.Failed()), Results: []jsonResult{}}
+	out := jsonReport{URL: r.URL, Profile: r.Profile, OK: r.OK(), Failed: len(r.Failed()), Results: []jsonResult{}}
 	out.Passed = len(r.Results) - out.Failed
 	for _, res := range r.Results {
 		out.Results = append(out.Results, jsonResult{Result: res, DurationMS: float64(res.Duration.Microseconds()) / 1000})
@@ -112,11 +227,22 @@ type junitSuites struct {
 }
 
 type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Time     string      `xml:"time,attr"`
-	Cases    []junitCase `xml:"testcase"`
+	Name       string           `xml:"name,attr"`
+	Tests      int              `xml:"tests,attr"`
+	Failures   int              `xml:"failures,attr"`
+	Time       string           `xml:"time,attr"`
+	Properties *junitProperties `xml:"properties,omitempty"`
+	Cases      []junitCase      `xml:"testcase"`
+}
+
+// junitProperties are a suite's settings: here, the profile.
+type junitProperties struct {
+	Property []junitProperty `xml:"property"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
 }
 
 type junitCase struct {
@@ -140,6 +266,9 @@ func seconds(d time.Duration) string {
 
 func writeJUnit(w io.Writer, r Report) error {
 	suite := junitSuite{Name: "hooklab check " + r.URL, Tests: len(r.Results), Failures: len(r.Failed())}
+	if r.Profile != "" {
+		suite.Properties = &junitProperties{Property: []junitProperty{{Name: "profile", Value: r.Profile}}}
+	}
 	var total time.Duration
 	for _, res := range r.Results {
 		total += res.Duration

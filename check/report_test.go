@@ -6,12 +6,16 @@ import (
 	"encoding/xml"
 	"reflect"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hooklab/hooklab/check"
 	"github.com/hooklab/hooklab/internal/golden"
+	"github.com/hooklab/hooklab/internal/term"
 )
 
 // sampleReport is a fixed Report with each kind of row: passes (one with
@@ -254,5 +258,144 @@ func TestReportOK(t *testing.T) {
 				t.Errorf("Failed() names %v, want %v", got, tt.failed)
 			}
 		})
+	}
+}
+
+// TestWriteWidthGolden fits the table to a terminal's width: SENT is
+// elided or left out and the reason wraps, while the scenario, the
+// statuses and the verdict stay whole.
+func TestWriteWidthGolden(t *testing.T) {
+	tests := []struct {
+		name  string
+		width int
+		file  string
+	}{
+		{name: "60 columns", width: 60, file: "report-table-60.golden"},
+		{name: "80 columns", width: 80, file: "report-table-80.golden"},
+		{name: "120 columns", width: 120, file: "report-table-120.golden"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			if err := check.WriteWidth(&out, sampleReport(), check.FormatTable, false, tt.width); err != nil {
+				t.Fatal(err)
+			}
+			golden.Check(t, tt.file, out.Bytes())
+		})
+	}
+}
+
+// TestWriteWidthFits checks what the golden files show, at every width
+// from narrow to wide: no line is wider than the terminal (once the
+// scenario, statuses and verdict fit at all), each result's row starts
+// with its scenario and holds its statuses and verdict whole, and the
+// reason's words are all there, in order.
+func TestWriteWidthFits(t *testing.T) {
+	report := sampleReport()
+	var natural bytes.Buffer
+	if err := check.Write(&natural, report, check.FormatTable, false); err != nil {
+		t.Fatal(err)
+	}
+	naturalWidth := 0
+	for _, l := range strings.Split(natural.String(), "\n") {
+		naturalWidth = max(naturalWidth, utf8.RuneCountInString(l))
+	}
+	// The narrowest table that fits: sampleReport's SCENARIO, EXPECT, GOT
+	// and VERDICT columns (42) and a reason of 16. Narrower ones overflow,
+	// but still hold every row whole.
+	const narrowest = 58
+	for width := 40; width <= naturalWidth+10; width++ {
+		t.Run(strconv.Itoa(width), func(t *testing.T) {
+			var out bytes.Buffer
+			if err := check.WriteWidth(&out, report, check.FormatTable, false, width); err != nil {
+				t.Fatal(err)
+			}
+			if width >= naturalWidth {
+				if out.String() != natural.String() {
+					t.Errorf("a table that fits changed:\n%s\nwant\n%s", out.String(), natural.String())
+				}
+				return
+			}
+			lines := strings.Split(out.String(), "\n")
+			for i, l := range lines {
+				if n := utf8.RuneCountInString(l); n > width && width >= narrowest {
+					t.Errorf("line %d is %d columns wide, over %d: %q", i+1, n, width, l)
+				}
+			}
+			text := strings.Join(strings.Fields(out.String()), " ")
+			for _, res := range report.Results {
+				row := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, res.Scenario+" ") })
+				if row < 0 {
+					t.Fatalf("no row starts with %s:\n%s", res.Scenario, out.String())
+				}
+				got, verdict := "-", "pass"
+				if res.Status != 0 {
+					got = strconv.Itoa(res.Status)
+				}
+				if res.Verdict != check.Pass {
+					verdict = "FAIL"
+				}
+				if want := " " + res.ExpectText() + " " + got + " " + verdict; !strings.Contains(strings.Join(strings.Fields(lines[row]), " ")+" ", want+" ") {
+					t.Errorf("the %s row %q does not hold %q", res.Scenario, lines[row], want)
+				}
+				note := res.Reason
+				if res.Verdict != check.Pass && res.Status == 0 {
+					note = res.Detail
+				}
+				if note = strings.TrimSuffix(term.Truncate(note, 72), "…"); !strings.Contains(text, strings.Join(strings.Fields(note), " ")) {
+					t.Errorf("the %s reason %q is not in the table, wrapped or not:\n%s", res.Scenario, note, out.String())
+				}
+			}
+		})
+	}
+}
+
+func TestWrapText(t *testing.T) {
+	tests := []struct {
+		name  string
+		in    string
+		width int
+		want  []string
+	}{
+		{name: "empty", in: "", width: 10, want: []string{""}},
+		{name: "fits", in: "signature mismatch", width: 18, want: []string{"signature mismatch"}},
+		{name: "at a space", in: "signature mismatch", width: 17, want: []string{"signature", "mismatch"}},
+		{name: "several words a line", in: "a b c d e f", width: 5, want: []string{"a b c", "d e f"}},
+		{name: "a word longer than a line", in: "x abcdefghij y", width: 4, want: []string{"x", "abcd", "efgh", "ij y"}},
+		{name: "runes, not bytes", in: "ééé ééé", width: 3, want: []string{"ééé", "ééé"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := check.WrapText(tt.in, tt.width); !slices.Equal(got, tt.want) {
+				t.Errorf("wrapText(%q, %d) = %q, want %q", tt.in, tt.width, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestWriteWidthWrapsFailedLine: the last line, which names every failed
+// scenario, wraps at the width too, and names them all.
+func TestWriteWidthWrapsFailedLine(t *testing.T) {
+	var r check.Report
+	for _, name := range check.Names() {
+		r.Results = append(r.Results, check.Result{Scenario: name, Sent: "x", Expect: []int{200}, Verdict: check.Fail, Detail: "connection refused"})
+	}
+	const width = 80
+	var out bytes.Buffer
+	if err := check.WriteWidth(&out, r, check.FormatTable, false, width); err != nil {
+		t.Fatal(err)
+	}
+	_, tail, found := strings.Cut(out.String(), "\n\n✗ ")
+	if !found {
+		t.Fatalf("no failed line:\n%s", out.String())
+	}
+	for _, l := range strings.Split(out.String(), "\n") {
+		if utf8.RuneCountInString(l) > width {
+			t.Errorf("line over %d columns: %q", width, l)
+		}
+	}
+	want := strings.Join(check.Names(), ", ")
+	if got := strings.Join(strings.Fields(tail), " "); !strings.Contains(got, want) {
+		t.Errorf("the failed line\n%s\ndoes not name, in order, %s", tail, want)
 	}
 }
