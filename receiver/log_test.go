@@ -166,10 +166,10 @@ func TestFit(t *testing.T) {
 		cols int
 		want string
 	}{
-		"wide enough":                 {cols: 120, want: string(line)},
-		"summary cut, one line":       {cols: 70, want: "12:00:00.000 200 push  refs/heads/main: 3 commits by o…  7.2 KiB 0.4ms"},
-		"tail below, summary cut":     {cols: 60, want: "12:00:00.000 200 push  refs/heads/main: 3 commits by octoca…\n    7.2 KiB 0.4ms"},
-		"no room for a summary":       {cols: 24, want: "12:00:00.000 200 push\n    7.2 KiB 0.4ms"},
+		"wide enough":             {cols: 120, want: string(line)},
+		"summary cut, one line":   {cols: 70, want: "12:00:00.000 200 push  refs/heads/main: 3 commits by o…  7.2 KiB 0.4ms"},
+		"tail below, summary cut": {cols: 60, want: "12:00:00.000 200 push  refs/heads/main: 3 commits by octoca…\n    7.2 KiB 0.4ms"},
+		"no room for a summary":   {cols: 24, want: "12:00:00.000 200 push\n    7.2 KiB 0.4ms"},
 	}
 	// A record without a summary or a tail wraps between its words.
 	plain := []byte("12:00:00.000 stopping: Ctrl-C again stops at once, cutting off deliveries in flight")
