@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/hooklab/hooklab/check"
+	"github.com/hooklab/hooklab/internal/term"
 	"github.com/hooklab/hooklab/sender"
 	"github.com/hooklab/hooklab/signing"
 )
@@ -28,6 +30,8 @@ type checkOptions struct {
 	Color         string
 	Timeout       time.Duration
 	Tolerance     time.Duration
+	Profile       string
+	Wait          time.Duration // for the receiver to accept connections; 0: not at all
 	List          bool
 	TLS           tlsOptions // --cacert, --insecure: see tls.go
 }
@@ -36,13 +40,15 @@ func checkCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 	return &cli.Command{
 		Name:      "check",
 		Usage:     "run the conformance scenarios against any webhook receiver and say which answers were wrong",
-		UsageText: "hooklab check [URL] [--secret S] [--expect SCENARIO=CODE[,CODE]]... [--accept-2xx] [--only|--skip NAME,...] [--format table|json|junit]",
+		UsageText: "hooklab check [URL] [--secret S] [--profile security|strict] [--wait 30s] [--expect SCENARIO=CODE[,CODE]]... [--accept-2xx] [--only|--skip NAME,...] [--format table|json|junit]",
 		Description: "Sends each scenario (valid deliveries, every kind of bad signature, wrong lengths, sizes,\n" +
 			"methods and content types) to the receiver at URL and compares each answer with the status a\n" +
 			"correct receiver gives; hooklab listen's answers are the default. Exits 0 when every scenario\n" +
 			"passed, 1 when any failed, 2 for bad usage.\n\n" +
+			profilesHelp() + "\n" +
 			"Examples:\n" +
 			"   hooklab check http://127.0.0.1:3000/github/webhook --secret-file secret.txt\n" +
+			"   hooklab check URL --profile security --wait 30s     # any verifying receiver, still starting in CI\n" +
 			"   hooklab check URL --expect wrong-secret=403 --expect signature-missing=400,401 --accept-2xx\n" +
 			"   hooklab check URL --format junit > hooklab-check.xml\n" +
 			"   hooklab check --list",
@@ -61,7 +67,9 @@ func checkCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 			&cli.StringFlag{Name: "format", Value: check.FormatTable, Usage: "`FORMAT` of the report: table, json or junit"},
 			colorFlag(),
 			&cli.DurationFlag{Name: "timeout", Value: check.DefaultTimeout, Usage: "give each scenario `DURATION` to be answered"},
-			&cli.BoolFlag{Name: "list", Usage: "list the scenarios and what each expects, and exit"},
+			&cli.StringFlag{Name: "profile", Value: check.DefaultProfile, Usage: "`PROFILE` of scenarios: " + strings.Join(profileNames(), " or ") + " (see above)"},
+			&cli.DurationFlag{Name: "wait", Usage: "wait up to `DURATION` for the receiver to accept connections before the first scenario"},
+			&cli.BoolFlag{Name: "list", Usage: "list the profile's scenarios and what each expects, and exit"},
 		}, tlsFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.Args().Len() > 1 {
@@ -73,10 +81,62 @@ func checkCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 				Only: splitList(c.StringSlice("only")), Skip: splitList(c.StringSlice("skip")),
 				MaxBody: c.String("max-body"), Format: c.String("format"), Color: c.String("color"),
 				Timeout: c.Duration("timeout"), Tolerance: c.Duration("tolerance"), List: c.Bool("list"),
+				Profile: c.String("profile"), Wait: c.Duration("wait"),
 				TLS: tlsOptionsFrom(c),
 			})
 		},
 	}
+}
+
+// profileNames returns the names --profile takes.
+func profileNames() []string {
+	var names []string
+	for _, p := range check.Profiles() {
+		names = append(names, p.Name)
+	}
+	return names
+}
+
+// profilesHelp says in check --help what each profile holds, from the
+// scenario table itself, for GitHub (the default provider).
+func profilesHelp() string {
+	var b strings.Builder
+	b.WriteString("Profiles (--profile; for another provider, --provider P --profile NAME --list shows its scenarios):\n")
+	for _, p := range check.Profiles() {
+		scenarios, err := check.ProfileScenarios("", p.Name)
+		if err != nil {
+			panic(err) // the profiles listed are the known ones
+		}
+		names := make([]string, len(scenarios))
+		for i, s := range scenarios {
+			names[i] = s.Name
+		}
+		lines := wrapWords(p.Summary+".", 86)
+		lines = append(lines, wrapWords("Scenarios: "+strings.Join(names, ", "), 86)...)
+		fmt.Fprintf(&b, "   %-9s %s\n", p.Name, lines[0])
+		for _, line := range lines[1:] {
+			b.WriteString("             " + line + "\n")
+		}
+	}
+	return b.String()
+}
+
+// wrapWords breaks s into lines of at most width bytes at spaces; a word
+// longer than a line has one to itself.
+func wrapWords(s string, width int) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(s) {
+		switch {
+		case line == "":
+			line = word
+		case len(line)+1+len(word) <= width:
+			line += " " + word
+		default:
+			lines, line = append(lines, line), word
+		}
+	}
+	return append(lines, line)
 }
 
 // splitList flattens repeated and comma-separated values.
@@ -111,6 +171,9 @@ func resolveCheck(sys system, o checkOptions) (check.Config, bool, error) {
 	if o.Timeout <= 0 {
 		return cfg, false, usageErrorf("--timeout must be positive, got %s", o.Timeout)
 	}
+	if o.Wait < 0 {
+		return cfg, false, usageErrorf("--wait must not be negative, got %s", o.Wait)
+	}
 	tlsConfig, err := clientTLSConfig(o.TLS)
 	if err != nil {
 		return cfg, false, err
@@ -142,6 +205,10 @@ func resolveCheck(sys system, o checkOptions) (check.Config, bool, error) {
 	if cfg.Provider, err = o.provider(env); err != nil {
 		return cfg, false, err
 	}
+	if _, err := check.ProfileScenarios(cfg.Provider, o.Profile); err != nil {
+		return cfg, false, usageError{err}
+	}
+	cfg.Profile = o.Profile
 	s, err := o.secret(env)
 	if err != nil {
 		return cfg, false, err
@@ -149,6 +216,7 @@ func resolveCheck(sys system, o checkOptions) (check.Config, bool, error) {
 	if s.value == "" {
 		return cfg, false, noSecretError(o.EnvFile, "; it must be the receiver's")
 	}
+	warnSecret(sys.stderr, s)
 	// A secret the scheme cannot use would fail every scenario alike.
 	if _, err := schemeFor(cfg.Provider, s, signing.Options{}); err != nil {
 		return cfg, false, err
@@ -173,11 +241,16 @@ func runCheck(ctx context.Context, sys system, o checkOptions) error {
 		if err != nil {
 			return err
 		}
-		return listScenarios(sys.stdout, name)
+		return listScenarios(sys.stdout, name, o.Profile)
 	}
 	cfg, colored, err := resolveCheck(sys, o)
 	if err != nil {
 		return err
+	}
+	if o.Wait > 0 {
+		if err := waitForReceiver(ctx, sys, cfg.URL, o.Wait); err != nil {
+			return err
+		}
 	}
 	// A certificate the client does not trust would fail every scenario
 	// alike: said once, before the run.
@@ -191,7 +264,7 @@ func runCheck(ctx context.Context, sys system, o checkOptions) error {
 		return usageError{err}
 	case len(report.Results) > 0:
 		// Stopped part way: what finished is still worth seeing.
-		if werr := check.Write(sys.stdout, report, o.Format, colored); werr != nil {
+		if werr := check.WriteWidth(sys.stdout, report, o.Format, colored, outputWidth(sys)); werr != nil {
 			return werr
 		}
 		if ctx.Err() != nil {
@@ -204,12 +277,37 @@ func runCheck(ctx context.Context, sys system, o checkOptions) error {
 	default:
 		return fmt.Errorf("check stopped: %w", err)
 	}
-	return writeReport(sys.stdout, report, o.Format, colored)
+	return writeReport(sys.stdout, report, o.Format, colored, outputWidth(sys))
 }
 
-// writeReport prints report and turns a failed run into exit 1.
-func writeReport(w io.Writer, report check.Report, format string, colored bool) error {
-	if err := check.Write(w, report, format, colored); err != nil {
+// waitForReceiver waits up to within for something to accept connections
+// at u, saying once on stderr that it waits. Nothing by then is one error,
+// instead of a table of refused connections.
+func waitForReceiver(ctx context.Context, sys system, u *url.URL, within time.Duration) error {
+	said := false
+	err := check.WaitForReceiver(ctx, u, within, func(error) {
+		if !said {
+			fmt.Fprintf(sys.stderr, "hooklab: waiting up to %s for %s to accept connections\n", within, u.Host)
+			said = true
+		}
+	})
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("check %w while waiting for %s", errInterrupted, u.Host)
+	}
+	return err
+}
+
+// outputWidth is the width the table fits on stdout: the terminal's
+// ($COLUMNS when set), or 0 (as wide as it needs) when stdout is not a
+// terminal.
+func outputWidth(sys system) int {
+	return term.Width(sys.stdout, sys.getenv)
+}
+
+// writeReport prints report, its table fitted to width columns (0: as
+// wide as it needs), and turns a failed run into exit 1.
+func writeReport(w io.Writer, report check.Report, format string, colored bool, width int) error {
+	if err := check.WriteWidth(w, report, format, colored, width); err != nil {
 		return err
 	}
 	if !report.OK() {
@@ -218,17 +316,17 @@ func writeReport(w io.Writer, report check.Report, format string, colored bool) 
 	return nil
 }
 
-// listScenarios prints a provider's scenario table: name, what is
-// expected, what is sent.
-func listScenarios(w io.Writer, providerName string) error {
-	scenarios, err := check.ScenariosFor(providerName)
+// listScenarios prints the scenario table of a provider's profile: name,
+// what is expected, what is sent.
+func listScenarios(w io.Writer, providerName, profile string) error {
+	scenarios, err := check.ProfileScenarios(providerName, profile)
 	if err != nil {
 		return usageError{err}
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SCENARIO\tEXPECT\tSENT")
 	for _, s := range scenarios {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Name, check.Result{Expect: s.Expect}.ExpectText(), s.Sent)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Name, s.ExpectText(), s.Sent)
 	}
 	return tw.Flush()
 }

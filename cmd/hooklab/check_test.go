@@ -3,14 +3,18 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +25,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hooklab/hooklab/check"
 	"github.com/hooklab/hooklab/internal/golden"
@@ -587,6 +592,16 @@ func TestCheckUsageErrors(t *testing.T) {
 			wantStderr: []string{"the URL must not hold a user or password"}},
 		{name: "unknown flag", args: []string{closed, "--secret", checkSecret, "--frobnicate"},
 			wantStderr: []string{"frobnicate"}},
+		{name: "unknown profile", args: []string{closed, "--secret", checkSecret, "--profile", "lenient"},
+			wantStderr: []string{`no profile "lenient"`, "the profiles are security, strict"}},
+		{name: "unknown profile without a secret", args: []string{closed, "--profile", "lenient"},
+			wantStderr: []string{`no profile "lenient"`, "security, strict"}},
+		{name: "unknown profile, listing", args: []string{"--list", "--profile", "lenient"},
+			wantStderr: []string{`no profile "lenient"`, "security, strict"}},
+		{name: "only outside the profile", args: []string{closed, "--secret", checkSecret, "--profile", "security", "--only", "chunked"},
+			wantStderr: []string{`--only names no scenario "chunked" in the security profile`, "wrong-secret"}},
+		{name: "negative wait", args: []string{closed, "--secret", checkSecret, "--wait", "-1s"},
+			wantStderr: []string{"--wait must not be negative"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -658,4 +673,316 @@ func TestSliceFlagsKeepCommas(t *testing.T) {
 	default:
 		t.Fatalf("the delivery did not arrive\nstdout:\n%s\nstderr:\n%s", got.stdout, got.stderr)
 	}
+}
+
+// reasonableReceiver is a receiver written by hand, as most are: it reads
+// the body, verifies X-Hub-Signature-256 over it, answers 403 to a bad
+// signature and 200 to anything else, with no opinion on lengths, sizes,
+// methods, content types, event headers or form mode. With presenceOnly it
+// is broken: any signature that is there passes.
+func reasonableReceiver(secret string, presenceOnly bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > 1<<20 { // refused unread: its body is never sent
+			http.Error(w, "too large", http.StatusForbidden)
+			return
+		}
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, "cannot read the body", http.StatusBadRequest)
+			return
+		}
+		sig := r.Header.Get("X-Hub-Signature-256")
+		mac := hmac.New(sha256.New, []byte(secret))
+		mac.Write(body)
+		valid := hmac.Equal([]byte(sig), []byte("sha256="+hex.EncodeToString(mac.Sum(nil))))
+		if !valid && !(presenceOnly && sig != "") {
+			http.Error(w, "bad signature", http.StatusForbidden)
+			return
+		}
+		io.WriteString(w, "ok\n")
+	})
+}
+
+// mustServeCheckTarget serves h until the test ends and returns its
+// webhook URL.
+func mustServeCheckTarget(tb testing.TB, h http.Handler) string {
+	tb.Helper()
+	srv := httptest.NewServer(h)
+	tb.Cleanup(srv.Close)
+	return srv.URL + receiver.DefaultPath
+}
+
+// profileNamesOf returns the names of a profile's GitHub scenarios.
+func profileNamesOf(tb testing.TB, profile string) []string {
+	tb.Helper()
+	scenarios, err := check.ProfileScenarios("", profile)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var names []string
+	for _, s := range scenarios {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+// TestCheckProfiles: a reasonable receiver passes --profile security and
+// fails the strict default; one that lets a wrong signature through fails
+// security too.
+func TestCheckProfiles(t *testing.T) {
+	reasonable := mustServeCheckTarget(t, reasonableReceiver(checkSecret, false))
+	presenceOnly := mustServeCheckTarget(t, reasonableReceiver(checkSecret, true))
+	security := profileNamesOf(t, check.ProfileSecurity)
+	tests := []struct {
+		name       string
+		target     string
+		args       []string
+		wantCode   int
+		wantRows   []string
+		wantFailed []string
+		wantFirst  string // the table's first line, after the URL
+	}{
+		{name: "reasonable, security", target: reasonable, args: []string{"--profile", "security"},
+			wantCode: exitOK, wantRows: security, wantFirst: " (security profile)"},
+		{name: "reasonable, strict by default", target: reasonable,
+			wantCode: exitError, wantRows: check.Names(),
+			wantFailed: []string{"signature-missing", "wrong-secret", "body-changed", "signature-no-prefix",
+				"signature-not-hex", "signature-truncated", "signature-empty", "sha1-only", "length-missing", "chunked",
+				"length-under-body", "invalid-json", "empty-body", "event-missing", "body-too-large",
+				"wrong-method", "wrong-content-type", "form-without-payload"}},
+		{name: "reasonable, security with --only", target: reasonable, args: []string{"--profile", "security", "--only", "wrong-secret"},
+			wantCode: exitOK, wantRows: []string{"wrong-secret"}, wantFirst: " (security profile)"},
+		{name: "reasonable, security with --expect", target: reasonable,
+			args:     []string{"--profile", "security", "--expect", "wrong-secret=401", "--skip", "valid-json"},
+			wantCode: exitError, wantRows: security[1:], wantFailed: []string{"wrong-secret"}, wantFirst: " (security profile)"},
+		{name: "presence only, security", target: presenceOnly, args: []string{"--profile", "security"},
+			wantCode: exitError, wantRows: security, wantFirst: " (security profile)",
+			wantFailed: []string{"wrong-secret", "body-changed", "signature-no-prefix", "signature-not-hex", "signature-truncated"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := runCheckCommand(t, world{}, append([]string{tt.target, "--secret", checkSecret}, tt.args...)...)
+			checkOutput(t, got, tt.wantCode, []string{"hooklab check " + tt.target + tt.wantFirst + "\n"}, nil)
+			rows, _ := mustCheckTable(t, got.stdout)
+			checkTableVerdicts(t, rows, tt.wantRows, tt.wantFailed)
+		})
+	}
+
+	t.Run("json names the profile", func(t *testing.T) {
+		got := runCheckCommand(t, world{}, reasonable, "--secret", checkSecret, "--profile", "security", "--format", "json")
+		checkOutput(t, got, exitOK, nil, nil)
+		var r struct {
+			Profile string `json:"profile"`
+			Results []struct {
+				Expect    []int `json:"expect"`
+				Accept4xx bool  `json:"accept_4xx"`
+			} `json:"results"`
+		}
+		if err := json.Unmarshal([]byte(got.stdout), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Profile != check.ProfileSecurity || len(r.Results) != len(security) || !r.Results[1].Accept4xx {
+			t.Errorf("profile %q, %d results (the second %+v), want security, %d, the second accepting any 4xx",
+				r.Profile, len(r.Results), r.Results, len(security))
+		}
+	})
+}
+
+func TestCheckListProfile(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		provider string
+		profile  string
+	}{
+		{name: "github security", args: []string{"--profile", "security"}, profile: check.ProfileSecurity},
+		{name: "github strict", args: []string{"--profile", "strict"}, profile: check.ProfileStrict},
+		{name: "stripe security", args: []string{"--provider", "stripe", "--profile", "security"},
+			provider: "stripe", profile: check.ProfileSecurity},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := runCheckCommand(t, world{}, append([]string{"--list"}, tt.args...)...)
+			checkOutput(t, got, exitOK, nil, nil)
+			want, err := check.ProfileScenarios(tt.provider, tt.profile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSuffix(got.stdout, "\n"), "\n")
+			if len(lines) != len(want)+1 {
+				t.Fatalf("%d rows, want %d:\n%s", len(lines)-1, len(want), got.stdout)
+			}
+			for i, s := range want {
+				if fields := strings.Fields(lines[i+1]); len(fields) < 2 || fields[0] != s.Name || fields[1] != s.ExpectText() {
+					t.Errorf("row %d = %q, want %s %s", i+1, lines[i+1], s.Name, s.ExpectText())
+				}
+			}
+			if tt.profile == check.ProfileSecurity && !strings.Contains(got.stdout, " 4xx ") {
+				t.Errorf("the security list expects no 4xx:\n%s", got.stdout)
+			}
+		})
+	}
+}
+
+// TestCheckHelpListsProfiles: check --help names every profile and the
+// scenarios it holds, as the scenario table has them.
+func TestCheckHelpListsProfiles(t *testing.T) {
+	got := runHooklab(t, world{}, "check", "--help")
+	checkOutput(t, got, exitOK, nil, nil)
+	_, help, found := strings.Cut(got.stdout, "Profiles (--profile")
+	if !found {
+		t.Fatalf("no Profiles section in check --help:\n%s", got.stdout)
+	}
+	help, _, _ = strings.Cut(help, "\n\n")
+	text := strings.Join(strings.Fields(help), " ")
+	for _, p := range check.Profiles() {
+		want := p.Name + " " + p.Summary + ". Scenarios: " + strings.Join(profileNamesOf(t, p.Name), ", ")
+		if !strings.Contains(text, want) {
+			t.Errorf("check --help does not say, wrapped or not:\n%s\nit says:\n%s", want, help)
+		}
+	}
+}
+
+// TestCheckWait: --wait waits for a receiver that starts late, and says in
+// one error that nothing came when none does.
+func TestCheckWait(t *testing.T) {
+	t.Run("never starts", func(t *testing.T) {
+		target := mustClosedURL(t)
+		u, err := url.Parse(target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := runCheckCommand(t, world{}, target, "--secret", checkSecret, "--wait", "300ms")
+		checkOutput(t, got, exitError, nil, []string{
+			"hooklab: waiting up to 300ms for " + u.Host + " to accept connections\n",
+			"hooklab: nothing accepted connections at " + u.Host + " within 300ms"})
+		if got.stdout != "" {
+			t.Errorf("stdout is not empty: no scenario ran\n%s", got.stdout)
+		}
+		if n := strings.Count(got.stderr, "\n"); n != 2 {
+			t.Errorf("stderr has %d lines, want the wait and the error:\n%s", n, got.stderr)
+		}
+	})
+
+	t.Run("starts late", func(t *testing.T) {
+		target := mustClosedURL(t)
+		u, err := url.Parse(target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stdout bytes.Buffer
+		waiting := make(chan struct{})
+		stderr := &firstWrite{signal: waiting}
+		sys := world{random: seededRandom(t.Name())}.system(t, &stdout, stderr)
+		code := make(chan int, 1)
+		go func() {
+			code <- runWith(t.Context(), []string{"hooklab", "check", target, "--secret", checkSecret,
+				"--wait", "2m", "--only", "valid-json", "--env-file", os.DevNull}, sys)
+		}()
+		select {
+		case <-waiting: // check has tried once and said it waits
+		case c := <-code:
+			t.Fatalf("check exited %d before anything listened\nstdout:\n%s\nstderr:\n%s", c, stdout.String(), stderr.String())
+		}
+		ln, err := net.Listen("tcp", u.Host)
+		if err != nil {
+			t.Skipf("the free port was taken meanwhile: %v", err)
+		}
+		srv := &http.Server{Handler: reasonableReceiver(checkSecret, false)}
+		go srv.Serve(ln)
+		t.Cleanup(func() { srv.Close() })
+		if c := <-code; c != exitOK {
+			t.Errorf("exit code %d, want 0\nstdout:\n%s\nstderr:\n%s", c, stdout.String(), stderr.String())
+		}
+		if !strings.Contains(stdout.String(), "✓ all 1 scenarios passed") {
+			t.Errorf("the scenario did not pass:\n%s", stdout.String())
+		}
+	})
+}
+
+// firstWrite is a writer that closes signal at its first write.
+type firstWrite struct {
+	bytes.Buffer
+	signal chan struct{}
+	once   sync.Once
+}
+
+func (f *firstWrite) Write(p []byte) (int, error) {
+	n, err := f.Buffer.Write(p)
+	f.once.Do(func() { close(f.signal) })
+	return n, err
+}
+
+// TestCheckSecretWarnings: check warns on stderr, as listen does, about a
+// short secret and one with white space around it, and never prints it.
+func TestCheckSecretWarnings(t *testing.T) {
+	target := mustAnswer200(t)
+	tests := []struct {
+		name       string
+		args       []string
+		file       string // the contents of secret.txt, when set
+		secret     string // what must not be printed
+		wantStderr []string
+	}{
+		{name: "short", args: []string{"--secret", "hunter2"}, secret: "hunter2",
+			wantStderr: []string{"hooklab: warning: the secret from --secret is 7 characters; use at least 32"}},
+		{name: "spaces around it, from a file", file: "  " + checkSecret + "  \n", args: []string{"--secret-file", "secret.txt"},
+			secret: checkSecret, wantStderr: []string{"hooklab: warning: the secret from --secret-file secret.txt starts or ends with white space"}},
+		{name: "a second newline, from a file", file: checkSecret + "\n\n", args: []string{"--secret-file", "secret.txt"},
+			secret: checkSecret, wantStderr: []string{"starts or ends with white space"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if tt.file != "" {
+				if err := os.WriteFile(filepath.Join(dir, "secret.txt"), []byte(tt.file), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got := runCheckCommand(t, world{dir: dir}, append([]string{target, "--only", "valid-json"}, tt.args...)...)
+			checkOutput(t, got, exitOK, nil, tt.wantStderr)
+			checkNoSecret(t, got, tt.secret)
+		})
+	}
+
+	t.Run("a good secret, no warning", func(t *testing.T) {
+		got := runCheckCommand(t, world{}, target, "--only", "valid-json", "--secret", checkSecret)
+		checkOutput(t, got, exitOK, nil, nil)
+		if got.stderr != "" {
+			t.Errorf("stderr is not empty:\n%s", got.stderr)
+		}
+	})
+}
+
+// TestCheckTableWidthNotTerminal: written to a file, the table keeps its
+// natural width whatever $COLUMNS says (check_tty_linux_test.go has the
+// terminal).
+func TestCheckTableWidthNotTerminal(t *testing.T) {
+	target := mustAnswer200(t)
+	out, err := os.Create(filepath.Join(t.TempDir(), "stdout"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	var stderr bytes.Buffer
+	w := world{env: map[string]string{"COLUMNS": "80"}, random: seededRandom(t.Name())}
+	code := runWith(t.Context(), []string{"hooklab", "check", target, "--secret", checkSecret, "--env-file", os.DevNull},
+		w.system(t, out, &stderr))
+	if code != exitError {
+		t.Errorf("exit code %d, want 1\nstderr:\n%s", code, stderr.String())
+	}
+	data, err := os.ReadFile(out.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := mustCheckTable(t, string(data))
+	if got := scenarioNames(rows); !slices.Equal(got, check.Names()) {
+		t.Errorf("rows %q, want every scenario", got)
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if utf8.RuneCountInString(l) > 100 {
+			return // the natural width: SENT alone is 69 columns
+		}
+	}
+	t.Errorf("the table was fitted to a terminal's width in a file:\n%s", data)
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"errors"
-	"github.com/hooklab/hooklab/signing"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/hooklab/hooklab/receiver"
+	"github.com/hooklab/hooklab/signing"
 )
 
 // mustLoadEnviron loads the env file at path (named on the command line
@@ -93,7 +93,7 @@ func TestResolveSecretPrecedence(t *testing.T) {
 			}
 			env := mustLoadEnviron(t, tt.env, envFile, false)
 
-			got, err := resolveSecret(flagValues(tt.flag), secretFile, env, bytes.NewReader(testRandom()), signing.ProviderGitHub)
+			got, err := resolveSecret(flagValues(tt.flag), secretFile, env, bytes.NewReader(testRandom()), signing.ProviderGitHub, false)
 			if err != nil {
 				t.Fatalf("resolveSecret: %v", err)
 			}
@@ -131,7 +131,7 @@ func TestResolveSecretFile(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			path := mustWriteFile(t, t.TempDir(), "secret", tt.content)
 			env := &environ{getenv: func(string) string { return "" }}
-			got, err := resolveSecret(nil, path, env, bytes.NewReader(testRandom()), signing.ProviderGitHub)
+			got, err := resolveSecret(nil, path, env, bytes.NewReader(testRandom()), signing.ProviderGitHub, false)
 			if tt.wantErr {
 				var ue usageError
 				if !errors.As(err, &ue) {
@@ -167,7 +167,7 @@ func TestResolveSecretErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := resolveSecret(flagValues(tt.flag), tt.file, env, tt.random, signing.ProviderGitHub)
+			got, err := resolveSecret(flagValues(tt.flag), tt.file, env, tt.random, signing.ProviderGitHub, false)
 			if err == nil {
 				t.Fatalf("resolveSecret = %q, want an error", got.value)
 			}
@@ -186,7 +186,7 @@ func TestResolveSecretErrors(t *testing.T) {
 
 func TestGeneratedSecret(t *testing.T) {
 	env := &environ{getenv: func(string) string { return "" }}
-	got, err := resolveSecret(nil, "", env, bytes.NewReader(testRandom()), signing.ProviderGitHub)
+	got, err := resolveSecret(nil, "", env, bytes.NewReader(testRandom()), signing.ProviderGitHub, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -500,5 +500,235 @@ func TestSecretDescribe(t *testing.T) {
 				t.Errorf("describe() = %q\nwant         %q", got, want)
 			}
 		})
+	}
+}
+
+// homeEnviron is an environment whose configuration directory is a new
+// temporary one, and the directory where hooklab keeps secrets in it.
+func homeEnviron(tb testing.TB) (*environ, string) {
+	tb.Helper()
+	config := tb.TempDir()
+	return &environ{getenv: func(k string) string { return map[string]string{"XDG_CONFIG_HOME": config}[k] }}, filepath.Join(config, "hooklab")
+}
+
+// mustReadKept returns the secret kept in dir for provider, "" when none.
+func mustReadKept(tb testing.TB, dir, provider string) string {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "secret-"+provider))
+	if errors.Is(err, os.ErrNotExist) {
+		return ""
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestResolveSecretKeeps: a generated secret is kept per provider and
+// reused by the next run; --new-secret replaces it; a configured secret
+// wins and is written nowhere.
+func TestResolveSecretKeeps(t *testing.T) {
+	env, dir := homeEnviron(t)
+	random := func(seed string) io.Reader { return bytes.NewReader(secretRandom(seed)) }
+	resolve := func(provider, seed string, fresh bool) secret {
+		t.Helper()
+		s, err := resolveSecret(nil, "", env, random(seed), provider, fresh)
+		if err != nil {
+			t.Fatalf("resolveSecret(%s): %v", provider, err)
+		}
+		return s
+	}
+
+	first := resolve("github", "first", false)
+	if !first.generated || first.source != sourceGenerated || first.notKept != "" || first.keptIn != filepath.Join(dir, "secret-github") {
+		t.Fatalf("first run: %+v; want a generated secret kept in %s", first, dir)
+	}
+	if got := mustReadKept(t, dir, "github"); got != first.value {
+		t.Errorf("kept %q, want the generated %q", got, first.value)
+	}
+	for path, want := range map[string]os.FileMode{dir: 0o700, first.keptIn: 0o600} {
+		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != want {
+			t.Errorf("%s: %v, %v; want mode %v", path, fi.Mode(), err, want)
+		}
+	}
+
+	again := resolve("github", "again", false)
+	if again.value != first.value || again.generated || again.source != sourceKept || again.keptIn != first.keptIn {
+		t.Errorf("second run: %+v; want the kept secret, not generated", again)
+	}
+	if d := again.describe(); d != "generated earlier, kept in "+first.keptIn {
+		t.Errorf("describe() = %q", d)
+	}
+
+	stripe := resolve("stripe", "stripe", false)
+	if stripe.value == first.value || mustReadKept(t, dir, "stripe") != stripe.value || !stripe.generated {
+		t.Errorf("another provider: %+v; want its own secret, kept in secret-stripe", stripe)
+	}
+
+	fresh := resolve("github", "fresh", true)
+	if fresh.value == first.value || !fresh.generated || mustReadKept(t, dir, "github") != fresh.value {
+		t.Errorf("--new-secret: %+v; want a new secret, kept in place of the old", fresh)
+	}
+	if got := resolve("github", "after", false); got.value != fresh.value {
+		t.Errorf("the run after --new-secret uses %q, want the new one %q", got.value, fresh.value)
+	}
+
+	// A configured secret wins, and nothing is written.
+	configuredEnv, configuredDir := homeEnviron(t)
+	for _, fresh := range []bool{false, true} {
+		s, err := resolveSecret([]string{"configured-0123456789abcdef0123456789"}, "", configuredEnv, random("x"), "github", fresh)
+		switch {
+		case fresh && !errors.As(err, new(usageError)):
+			t.Errorf("--new-secret with --secret: %v, want a usage error", err)
+		case !fresh && (err != nil || s.source != "--secret" || s.keptIn != ""):
+			t.Errorf("--secret: %+v, %v; want it, not kept", s, err)
+		}
+	}
+	if _, err := os.Stat(configuredDir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a configured secret created %s: %v", configuredDir, err)
+	}
+}
+
+// TestResolveSecretCannotKeep: with no configuration directory, or one
+// that cannot be written or read, listen still gets a secret, for this run
+// only, saying why; a kept file others may read is refused, like ssh does.
+func TestResolveSecretCannotKeep(t *testing.T) {
+	tests := []struct {
+		name        string
+		env         map[string]string
+		setup       func(t *testing.T, dir string) // dir: where secrets are kept
+		wantNotKept string
+		wantErr     string // a usage error saying this
+		keptBefore  bool   // a kept file is there: it must be left as it is
+		wantFile    string // what the kept file holds after
+	}{
+		{name: "no home", env: map[string]string{}, wantNotKept: "neither $XDG_CONFIG_HOME nor $HOME is set"},
+		{name: "relative XDG_CONFIG_HOME", env: map[string]string{"XDG_CONFIG_HOME": "config"}, wantNotKept: "relative"},
+		{name: "unwritable", setup: func(t *testing.T, dir string) {
+			// A file where the directory would be: root cannot write there either.
+			mustWriteFile(t, filepath.Dir(dir), filepath.Base(dir), "")
+		}, wantNotKept: "not a directory"},
+		{name: "empty kept file", setup: func(t *testing.T, dir string) { mustKeep(t, dir, "", 0o600) },
+			wantNotKept: "is empty", keptBefore: true},
+		{name: "world-readable", setup: func(t *testing.T, dir string) { mustKeep(t, dir, "kept-secret-value", 0o644) },
+			wantErr: "chmod 600", keptBefore: true, wantFile: "kept-secret-value"},
+		{name: "group-readable", setup: func(t *testing.T, dir string) { mustKeep(t, dir, "kept-secret-value", 0o640) },
+			wantErr: "chmod 600", keptBefore: true, wantFile: "kept-secret-value"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env, dir := homeEnviron(t)
+			if tt.env != nil {
+				env = &environ{getenv: func(k string) string { return tt.env[k] }}
+			}
+			if tt.setup != nil {
+				tt.setup(t, dir)
+			}
+			s, err := resolveSecret(nil, "", env, bytes.NewReader(testRandom()), "github", false)
+			if tt.wantErr != "" {
+				if !errors.As(err, new(usageError)) || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("resolveSecret = %+v, %v; want a usage error saying %q", s, err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), "kept-secret-value") {
+					t.Errorf("the error shows the secret: %v", err)
+				}
+			} else {
+				if err != nil {
+					t.Fatalf("resolveSecret: %v", err)
+				}
+				if s.value != generatedSecret() || !s.generated || s.keptIn != "" || !strings.Contains(s.notKept, tt.wantNotKept) {
+					t.Errorf("resolveSecret = %+v; want a generated secret, not kept because %q", s, tt.wantNotKept)
+				}
+			}
+			if tt.keptBefore {
+				if got := mustReadKept(t, dir, "github"); got != tt.wantFile {
+					t.Errorf("the kept file holds %q after, want it untouched (%q)", got, tt.wantFile)
+				}
+			}
+		})
+	}
+}
+
+// mustKeep writes a kept secret for github into dir with mode.
+func mustKeep(tb testing.TB, dir, value string, mode os.FileMode) {
+	tb.Helper()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		tb.Fatal(err)
+	}
+	path := filepath.Join(dir, "secret-github")
+	if err := os.WriteFile(path, []byte(value), mode); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.Chmod(path, mode); err != nil { // past the umask
+		tb.Fatal(err)
+	}
+}
+
+// TestSourceOptionsReadKeptSecret: send, sign and check, with no secret
+// configured, sign with the one listen keeps for the provider, say so,
+// and never generate or write one.
+func TestSourceOptionsReadKeptSecret(t *testing.T) {
+	const kept = "kept-0123456789abcdef0123456789abcdef"
+	tests := []struct {
+		name      string
+		o         sourceOptions
+		keep      bool
+		want      string // the secret; "" for none
+		wantNotes string // in Notes; "" for nothing
+		wantErr   string
+	}{
+		{name: "kept", keep: true, want: kept, wantNotes: "using the one listen generated for github, kept in "},
+		{name: "configured wins", keep: true, o: sourceOptions{Secrets: []string{"from-the-flag"}}, want: "from-the-flag"},
+		{name: "none kept", want: ""},
+		{name: "another provider's", keep: true, o: sourceOptions{Provider: "stripe", ProviderSet: true}, want: ""},
+		{name: "too open", keep: true, want: "", wantErr: "chmod 600"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env, dir := homeEnviron(t)
+			if tt.keep {
+				mode := os.FileMode(0o600)
+				if tt.wantErr != "" {
+					mode = 0o644
+				}
+				mustKeep(t, dir, kept, mode)
+			}
+			var notes bytes.Buffer
+			tt.o.Notes = &notes
+			s, err := tt.o.secret(env)
+			if tt.wantErr != "" {
+				if !errors.As(err, new(usageError)) || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("secret = %+v, %v; want a usage error saying %q", s, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || s.value != tt.want || s.generated {
+				t.Fatalf("secret = %+v, %v; want %q, not generated", s, err, tt.want)
+			}
+			if got := notes.String(); !strings.Contains(got, tt.wantNotes) || (tt.wantNotes == "") != (got == "") {
+				t.Errorf("notes %q, want %q", got, tt.wantNotes)
+			}
+			if strings.Contains(notes.String(), kept) {
+				t.Errorf("the note shows the secret: %s", notes.String())
+			}
+			if !tt.keep {
+				if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+					t.Errorf("reading the kept secret created %s: %v", dir, err)
+				}
+			}
+		})
+	}
+}
+
+// TestKeptSecretIsItsProviders: a kept secret signs only for its
+// provider (a send whose fixture switches to another is refused).
+func TestKeptSecretIsItsProviders(t *testing.T) {
+	s := secret{value: generatedSecret(), source: sourceKept, keptIn: "/home/u/.config/hooklab/secret-github", keptFor: "github"}
+	if _, err := schemeFor("github", s, signing.Options{}); err != nil {
+		t.Errorf("schemeFor(github): %v", err)
+	}
+	_, err := schemeFor("stripe", s, signing.Options{})
+	if !errors.As(err, new(usageError)) || !strings.Contains(err.Error(), "--provider stripe") {
+		t.Errorf("schemeFor(stripe) = %v, want a usage error saying --provider stripe", err)
 	}
 }

@@ -58,7 +58,7 @@ func runDemo(ctx context.Context, sys system, providerName, colorFlag string) er
 	if err != nil {
 		return err
 	}
-	log := slog.New(receiver.NewTextHandler(sys.stdout, colored))
+	log := slog.New(receiver.NewTextHandler(sys.stdout, colored).FitTo(outputWidth(sys)))
 	rc, err := receiver.New(receiver.Config{Scheme: scheme, Logger: log, Now: sys.now})
 	if err != nil {
 		return err
@@ -103,5 +103,5 @@ func runDemo(ctx context.Context, sys system, providerName, colorFlag string) er
 		return fmt.Errorf("demo stopped: %w", runErr)
 	}
 	fmt.Fprintln(sys.stdout)
-	return writeReport(sys.stdout, report, check.FormatTable, colored)
+	return writeReport(sys.stdout, report, check.FormatTable, colored, outputWidth(sys))
 }

@@ -39,7 +39,8 @@ const (
 type listenOptions struct {
 	Addr, Path       string
 	AddrSet, PathSet bool
-	sourceOptions    // --secret, --secret-file, --provider, --env-file
+	sourceOptions         // --secret, --secret-file, --provider, --env-file
+	NewSecret        bool // --new-secret: generate one, replacing the kept one
 	MaxBody          string
 	MaxInflight      string
 	AllowChunked     bool
@@ -60,7 +61,9 @@ func listenCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 		Description: "Receives webhooks, verifies their signatures in constant time (GitHub's X-Hub-Signature-256 by\n" +
 			"default; --provider for Stripe, Standard Webhooks, Slack, Shopify, GitLab, Gitea), and answers\n" +
 			"with an exact status and a machine-readable reason (" + answeredStatuses() + ").\n" +
-			"With no secret configured it generates one and shows it once.\n\n" +
+			"With no secret configured it reuses the one it generated before for the provider, kept in\n" +
+			"the user's configuration directory (hooklab/secret-PROVIDER), or generates one, keeps it and shows\n" +
+			"it once; --new-secret replaces it.\n\n" +
 			"Examples:\n" +
 			"   hooklab listen                                   # generated secret, 127.0.0.1:8080/webhook\n" +
 			"   WEBHOOK_SECRET=... hooklab listen --addr 127.0.0.1:0 --log-format json | jq .\n" +
@@ -73,6 +76,7 @@ func listenCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 			providerFlag(),
 			secretFlag(),
 			secretFileFlag(),
+			&cli.BoolFlag{Name: "new-secret", Usage: "generate a new secret and keep it in place of the one kept for the provider (when none is configured)"},
 			envFileFlag(envSecret + ", " + envSecretPrevious + ", " + envProvider + ", " + envAddr + " and " + envPath),
 			&cli.DurationFlag{Name: "tolerance", Value: signing.DefaultTolerance, Usage: "how far a signed timestamp may be from now, either way (`DURATION`; stripe, standard, slack); 0 accepts any, for old captures"},
 			&cli.StringFlag{Name: "max-body", Value: "25MiB", Usage: "largest body accepted (`SIZE`, e.g. 25MiB, 512KiB); larger ones get 413 unread"},
@@ -85,8 +89,8 @@ func listenCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 			return runListen(c.Context, sys, listenOptions{
 				Addr: c.String("addr"), AddrSet: c.IsSet("addr"),
 				Path: c.String("path"), PathSet: c.IsSet("path"),
-				sourceOptions: sourceOptionsFrom(c),
-				MaxBody:       c.String("max-body"), MaxInflight: c.String("max-inflight"),
+				sourceOptions: sourceOptionsFrom(c), NewSecret: c.Bool("new-secret"),
+				MaxBody: c.String("max-body"), MaxInflight: c.String("max-inflight"),
 				AllowChunked: c.Bool("allow-chunked"), Tolerance: c.Duration("tolerance"),
 				LogFormat: c.String("log-format"), Color: c.String("color"),
 				Hub: hubOptionsFrom(c), Fixture: fixtureOptionsFrom(c), TLS: listenTLSOptionsFrom(c),
@@ -186,7 +190,7 @@ func resolveListen(sys system, o listenOptions) (listenConfig, error) {
 		return cfg, usageErrorf("--tolerance must not be negative, got %s", o.Tolerance)
 	}
 	cfg.tolerance = o.Tolerance
-	cfg.secret, err = resolveSecret(o.Secrets, o.SecretFile, env, sys.random, cfg.provider)
+	cfg.secret, err = resolveSecret(o.Secrets, o.SecretFile, env, sys.random, cfg.provider, o.NewSecret)
 	return cfg, err
 }
 
@@ -210,7 +214,8 @@ func runListen(ctx context.Context, sys system, o listenOptions) error {
 	if cfg.json {
 		handler = receiver.NewJSONHandler(logOut) // slog.JSONHandler's lines, faster
 	} else {
-		handler = receiver.NewTextHandler(logOut, cfg.color)
+		// At a terminal, each record fits its width (0 elsewhere: unchanged).
+		handler = receiver.NewTextHandler(logOut, cfg.color).FitTo(term.Width(sys.stdout, sys.getenv))
 	}
 	log := slog.New(handler)
 	fail := func(err error) error {
@@ -404,24 +409,74 @@ func reachableAddr(addr net.Addr) string {
 	return net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
 }
 
-// curlExample returns a shell snippet that signs a ping with openssl and
-// sends it with curl. The secret is referred to as $WEBHOOK_SECRET, never
-// written, so that even a generated secret is printed only once.
+// secretRef is how a line run from another shell gets listen's secret
+// without it being printed: the hooklab flags that find it, and a shell
+// word that expands to it ("" when the shell alone cannot have it).
+type secretRef struct {
+	flags string // "--secret-file secret.txt ", or ""
+	shell string // `"$WEBHOOK_SECRET"`, `"$(cat secret.txt)"`, or ""
+	note  string // what the lines need, in words
+}
+
+// secretRef says where the try lines read the secret: from where it is
+// kept or was read, so that they run as printed; only a secret given
+// with --secret, from the environment or not kept needs the shell to
+// hold it in WEBHOOK_SECRET.
+func (b banner) secretRef() secretRef {
+	s := b.cfg.secret
+	switch {
+	case s.keptIn != "":
+		return secretRef{shell: `"$(cat ` + shellQuote(s.keptIn) + `)"`, note: "(from another terminal: hooklab send reads the kept secret)"}
+	case s.secretFile != "":
+		return secretRef{flags: "--secret-file " + shellQuote(s.secretFile) + " ", shell: `"$(cat ` + shellQuote(s.secretFile) + `)"`,
+			note: "(from another terminal, in this directory)"}
+	case s.envFile == defaultEnvFile:
+		return secretRef{note: "(from another terminal, in this directory: hooklab reads " + defaultEnvFile + ")"}
+	case s.envFile != "":
+		return secretRef{flags: "--env-file " + shellQuote(s.envFile) + " ", note: "(from another terminal, in this directory)"}
+	case s.generated:
+		return secretRef{shell: `"$` + envSecret + `"`, note: "(in another terminal, after the export line above)"}
+	case s.source == envSecret:
+		return secretRef{shell: `"$` + envSecret + `"`, note: "(in a shell with " + envSecret + " set, as for listen)"}
+	}
+	return secretRef{shell: `"$` + envSecret + `"`, note: "(in a shell with " + envSecret + " set to listen's " + s.source + ")"}
+}
+
+// curlExample returns a shell snippet that signs a ping and sends it with
+// curl: signed with openssl when the shell can have the secret (from an
+// exported variable or its file), else with hooklab sign. The secret
+// itself is never written, so that even a generated one is printed once.
 func (b banner) curlExample() string {
-	return `body='{"zen":"Keep it logically awesome.","hook_id":1}'; ` +
-		`sig=$(printf %s "$body" | openssl dgst -sha256 -hmac "$` + envSecret + `" | awk '{print $NF}'); ` +
-		`curl -sS ` + b.cacert("--cacert ") + b.url + b.cfg.path + ` -H 'Content-Type: application/json' -H 'X-GitHub-Event: ping' ` +
-		`-H "X-Hub-Signature-256: sha256=$sig" --data-binary "$body"`
+	ref := b.secretRef()
+	const body = `body='{"zen":"Keep it logically awesome.","hook_id":1}'; `
+	curl := `curl -sS ` + b.cacert("--cacert ") + b.url + b.cfg.path + ` -H 'Content-Type: application/json' -H 'X-GitHub-Event: ping' `
+	if ref.shell == "" {
+		return body + curl + `-H "$(printf %s "$body" | hooklab sign ` + ref.flags + `| head -1)" --data-binary "$body"`
+	}
+	return body + `sig=$(printf %s "$body" | openssl dgst -sha256 -hmac ` + ref.shell + ` | awk '{print $NF}'); ` +
+		curl + `-H "X-Hub-Signature-256: sha256=$sig" --data-binary "$body"`
 }
 
 // sendExample returns the hooklab send line that delivers a signed
-// delivery of this provider here; like curlExample it takes the secret from
-// $WEBHOOK_SECRET.
+// delivery of this provider here, finding the secret as secretRef says.
 func (b banner) sendExample() string {
-	if b.cfg.isGitHub() {
-		return "hooklab send push " + b.cacert("--cacert ") + "--url " + b.url + b.cfg.path
+	provider := ""
+	if !b.cfg.isGitHub() {
+		provider = "--provider " + b.cfg.provider + " "
 	}
-	return "hooklab send --provider " + b.cfg.provider + " " + b.cacert("--cacert ") + "--url " + b.url + b.cfg.path
+	event := "push "
+	if !b.cfg.isGitHub() {
+		event = ""
+	}
+	return "hooklab send " + event + provider + b.secretRef().flags + b.cacert("--cacert ") + "--url " + b.url + b.cfg.path
+}
+
+// shellQuote quotes s for sh when it holds anything but plain characters.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:@%+=,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // cacert is flag and the certificate's path and a space, for a client to
@@ -452,6 +507,9 @@ func (b banner) print(w io.Writer, log *slog.Logger) {
 	webhookURL, healthURL := b.url+cfg.path, b.url+receiver.HealthPath
 	var warnings []string
 	warnings = append(warnings, cfg.secret.warnings()...)
+	if cfg.secret.notKept != "" {
+		warnings = append(warnings, "the generated secret is for this run only: "+cfg.secret.notKept)
+	}
 	if host, _, _ := net.SplitHostPort(b.bound); !isLoopback(host) {
 		warnings = append(warnings, "listening on "+b.bound+", which other machines may reach; the default is loopback only (127.0.0.1)")
 	}
@@ -460,7 +518,11 @@ func (b banner) print(w io.Writer, log *slog.Logger) {
 	}
 	if cfg.json {
 		attrs := []any{"url", webhookURL, "addr", b.bound, "health_url", healthURL, "path", cfg.path, "provider", cfg.providerName(),
-			"max_body", cfg.maxBody, "allow_chunked", cfg.allowChunked, "secret_source", cfg.secret.source, "send", b.sendExample()}
+			"max_body", cfg.maxBody, "allow_chunked", cfg.allowChunked, "secret_source", cfg.secret.source}
+		if cfg.secret.keptIn != "" {
+			attrs = append(attrs, "secret_kept_in", cfg.secret.keptIn)
+		}
+		attrs = append(attrs, "send", b.sendExample())
 		if cfg.isGitHub() {
 			attrs = append(attrs, "try", b.curlExample())
 		}
@@ -494,10 +556,16 @@ func (b banner) print(w io.Writer, log *slog.Logger) {
 	if !cfg.isGitHub() {
 		fmt.Fprintf(w, "  scheme  %s\n", cfg.providerName())
 	}
-	if cfg.secret.generated {
+	switch {
+	case cfg.secret.generated && cfg.secret.keptIn != "":
+		fmt.Fprintf(w, "  secret  %s\n", dim.Sprint("generated, kept in "+cfg.secret.keptIn+" (--new-secret for a fresh one) and shown only now:"))
+		fmt.Fprintf(w, "          export %s=%s\n", envSecret, bold.Sprint(cfg.secret.value))
+	case cfg.secret.generated:
 		fmt.Fprintf(w, "  secret  %s\n", dim.Sprint("generated for this run and shown only now; set "+envSecret+" or --secret-file to keep one:"))
 		fmt.Fprintf(w, "          export %s=%s\n", envSecret, bold.Sprint(cfg.secret.value))
-	} else {
+	case cfg.secret.source == sourceKept:
+		fmt.Fprintf(w, "  secret  %s\n", cfg.secret.describe()+" (--new-secret for a fresh one)")
+	default:
 		fmt.Fprintf(w, "  secret  %s\n", cfg.secret.describe())
 	}
 	limits := "max body " + term.HumanBytes(cfg.maxBody) + ", Content-Length required"
@@ -518,11 +586,7 @@ func (b banner) print(w io.Writer, log *slog.Logger) {
 	if b.uiURL != "" {
 		fmt.Fprintf(w, "  inspect %s  %s\n", bold.Sprint(b.uiURL), dim.Sprint("(every delivery, live, in your browser)"))
 	}
-	if cfg.secret.generated {
-		fmt.Fprintf(w, "  try     %s\n", dim.Sprint("(in another terminal, after the export line above)"))
-	} else {
-		fmt.Fprintf(w, "  try     %s\n", dim.Sprint("(with "+envSecret+" set to the secret in your shell)"))
-	}
+	fmt.Fprintf(w, "  try     %s\n", dim.Sprint(b.secretRef().note))
 	fmt.Fprintf(w, "          %s\n", b.sendExample())
 	if cfg.isGitHub() {
 		fmt.Fprintf(w, "          %s\n", b.curlExample())

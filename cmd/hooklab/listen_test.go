@@ -611,7 +611,9 @@ func TestListenWarnings(t *testing.T) {
 				if tt.secret != "" {
 					args = append(args, "--secret", tt.secret)
 				}
-				got := runStopped(t, world{}, args...)
+				// A home to keep a generated secret in: without one, that
+				// is warned about.
+				got := runStopped(t, world{env: map[string]string{"XDG_CONFIG_HOME": t.TempDir()}}, args...)
 				if got.code != exitOK {
 					t.Fatalf("exit code %d, want 0\nstderr:\n%s", got.code, got.stderr)
 				}
@@ -715,7 +717,13 @@ func jsonLogger(w io.Writer) *slog.Logger {
 
 func TestBannerGolden(t *testing.T) {
 	configured := secret{value: "configured-0123456789abcdef0123456789", source: envSecret}
-	generated := secret{value: generatedSecret(), source: "generated", generated: true}
+	generated := secret{value: generatedSecret(), source: "generated", generated: true, notKept: "no configuration directory: neither $XDG_CONFIG_HOME nor $HOME is set"}
+	const keptIn = "/home/u/.config/hooklab/secret-github"
+	generatedKept := secret{value: generatedSecret(), source: sourceGenerated, generated: true, keptIn: keptIn, keptFor: "github"}
+	kept := secret{value: generatedSecret(), source: sourceKept, keptIn: keptIn, keptFor: "github"}
+	fromEnvFile := secret{value: configured.value, source: envSecret + " in " + defaultEnvFile, envFile: defaultEnvFile}
+	fromNamedEnvFile := secret{value: configured.value, source: envSecret + " in hooklab.env", envFile: "hooklab.env"}
+	fromFile := secret{value: configured.value, source: "--secret-file my secret.txt", secretFile: "my secret.txt"}
 	tests := []struct {
 		name  string
 		url   string
@@ -723,9 +731,14 @@ func TestBannerGolden(t *testing.T) {
 		cfg   listenConfig
 	}{
 		{name: "configured", url: "http://127.0.0.1:8080", cfg: listenConfig{path: "/webhook", secret: configured, maxBody: 25 << 20}},
-		{name: "generated", url: "http://127.0.0.1:8080", cfg: listenConfig{path: "/webhook", secret: generated, maxBody: 25 << 20}},
+		{name: "generated", url: "http://127.0.0.1:8080", cfg: listenConfig{path: "/webhook", secret: generatedKept, maxBody: 25 << 20}},
+		{name: "generated not kept", url: "http://127.0.0.1:8080", cfg: listenConfig{path: "/webhook", secret: generated, maxBody: 25 << 20}},
+		{name: "kept", url: "http://127.0.0.1:8080", cfg: listenConfig{path: "/webhook", secret: kept, maxBody: 25 << 20}},
+		{name: "env file", url: "http://127.0.0.1:8080", cfg: listenConfig{path: "/webhook", secret: fromEnvFile, maxBody: 25 << 20}},
+		{name: "named env file", url: "http://127.0.0.1:8080", cfg: listenConfig{path: "/webhook", secret: fromNamedEnvFile, maxBody: 25 << 20}},
+		{name: "secret file", url: "http://127.0.0.1:8080", cfg: listenConfig{path: "/webhook", secret: fromFile, maxBody: 25 << 20}},
 		{name: "warnings", url: "http://127.0.0.1:8080", bound: "[::]:8080", cfg: listenConfig{path: "/hooks", maxBody: 512 << 10, allowChunked: true,
-			secret: secret{value: " short ", source: "--secret-file secret.txt"}}},
+			secret: secret{value: " short ", source: "--secret-file secret.txt", secretFile: "secret.txt"}}},
 		{name: "color", url: "http://127.0.0.1:8080", cfg: listenConfig{path: "/webhook", secret: configured, maxBody: 25 << 20, color: true}},
 		{name: "previous", url: "http://127.0.0.1:8080", cfg: listenConfig{path: "/webhook", maxBody: 25 << 20,
 			secret: secret{value: configured.value, others: []string{"previous-0123456789abcdef0123456789"}, source: envSecret, previousFrom: envSecretPrevious}}},
@@ -742,7 +755,8 @@ func TestBannerGolden(t *testing.T) {
 				bound = strings.TrimPrefix(tt.url, "http://")
 			}
 			banner{url: tt.url, bound: bound, cfg: cfg}.print(&text, slog.New(receiver.NewTextHandler(&text, cfg.color)))
-			golden.Check(t, "banner-"+tt.name+".txt", text.Bytes())
+			name := strings.ReplaceAll(tt.name, " ", "-")
+			golden.Check(t, "banner-"+name+".txt", text.Bytes())
 
 			if cfg.color {
 				return
@@ -751,7 +765,7 @@ func TestBannerGolden(t *testing.T) {
 			cfg.json = true
 			banner{url: tt.url, bound: bound, cfg: cfg}.print(&js, jsonLogger(&js))
 			mustJSONRecords(t, js.String())
-			golden.Check(t, "banner-"+tt.name+".json", js.Bytes())
+			golden.Check(t, "banner-"+name+".json", js.Bytes())
 		})
 	}
 }

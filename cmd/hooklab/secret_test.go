@@ -5,9 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hooklab/hooklab/signing"
 )
@@ -162,5 +166,166 @@ func TestListenGeneratesStandardSecret(t *testing.T) {
 	records := mustJSONRecords(t, got.stdout)
 	if len(records) == 0 || records[0]["secret"] != want || records[0]["secret_source"] != "generated" {
 		t.Errorf("the listening record does not show the generated secret %s:\n%s", want, got.stdout)
+	}
+}
+
+// TestListenKeepsGeneratedSecret: the secret listen generates is kept and
+// shown once; the next listen reuses it without showing it, send finds it
+// on its own, --new-secret replaces it, and a kept file others may read
+// is refused.
+func TestListenKeepsGeneratedSecret(t *testing.T) {
+	config := t.TempDir()
+	keptIn := filepath.Join(config, "hooklab", "secret-github")
+	w := world{env: map[string]string{"XDG_CONFIG_HOME": config}}
+	listen := func(t *testing.T, seed string, args ...string) result {
+		t.Helper()
+		w := w
+		w.random = bytes.NewReader(secretRandom(seed))
+		return runStopped(t, w, append([]string{"listen", "--addr", "127.0.0.1:0", "--color", "never"}, args...)...)
+	}
+	first := listen(t, "first")
+	want := hex.EncodeToString(secretRandom("first"))
+	if first.code != exitOK || !strings.Contains(first.stdout, "generated, kept in "+keptIn) {
+		t.Fatalf("first listen: exit %d; want a banner saying the secret is kept in %s\n%s%s", first.code, keptIn, first.stdout, first.stderr)
+	}
+	if n := strings.Count(first.stdout+first.stderr, want); n != 1 {
+		t.Errorf("the generated secret is shown %d times, want once:\n%s", n, first.stdout)
+	}
+
+	again := listen(t, "again")
+	if again.code != exitOK || !strings.Contains(again.stdout, "secret  generated earlier, kept in "+keptIn+" (--new-secret for a fresh one)\n") {
+		t.Errorf("second listen: exit %d; want a banner saying the secret was kept:\n%s%s", again.code, again.stdout, again.stderr)
+	}
+	if strings.Contains(again.stdout+again.stderr, want) || strings.Contains(again.stdout, hex.EncodeToString(secretRandom("again"))) {
+		t.Errorf("the second listen shows a secret:\n%s", again.stdout)
+	}
+	js := listen(t, "json", "--log-format", "json")
+	if records := mustJSONRecords(t, js.stdout); len(records) == 0 || records[0]["secret_source"] != sourceKept || records[0]["secret_kept_in"] != keptIn || records[0]["secret"] != nil {
+		t.Errorf("the JSON banner does not say the secret is kept, or shows it:\n%s", js.stdout)
+	}
+
+	// send, in another terminal, signs with it: listen answers 200.
+	p := startListen(t, w, "listen", "--addr", "127.0.0.1:0")
+	sent := runHooklab(t, w, "send", "push", "--url", p.webhookURL, "--expect", "200")
+	if sent.code != exitOK || !strings.Contains(sent.stderr, "kept in "+keptIn) {
+		t.Errorf("send with the kept secret: exit %d, want 0 and a note on where the secret came from\nstdout:\n%s\nstderr:\n%s", sent.code, sent.stdout, sent.stderr)
+	}
+	if strings.Contains(sent.stdout+sent.stderr, want) {
+		t.Errorf("send shows the kept secret:\n%s%s", sent.stdout, sent.stderr)
+	}
+	p.stop(t)
+
+	fresh := listen(t, "fresh", "--new-secret")
+	wantFresh := hex.EncodeToString(secretRandom("fresh"))
+	if fresh.code != exitOK || strings.Count(fresh.stdout, wantFresh) != 1 || strings.Contains(fresh.stdout, want) {
+		t.Errorf("--new-secret: exit %d; want the new secret shown once, the old one not at all:\n%s%s", fresh.code, fresh.stdout, fresh.stderr)
+	}
+	if b, err := os.ReadFile(keptIn); err != nil || string(b) != wantFresh {
+		t.Errorf("after --new-secret the kept file holds %q, %v; want the new secret", b, err)
+	}
+
+	if err := os.Chmod(keptIn, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"listen", "--addr", "127.0.0.1:0"}, {"send", "--url", p.webhookURL}, {"sign"}} {
+		got := runStopped(t, w, args...)
+		if got.code != exitUsage || !strings.Contains(got.stderr, "chmod 600 "+keptIn) {
+			t.Errorf("%s with a world-readable kept secret: exit %d, want %d and chmod 600\nstderr:\n%s", args[0], got.code, exitUsage, got.stderr)
+		}
+		if strings.Contains(got.stdout+got.stderr, wantFresh) {
+			t.Errorf("%s shows the secret:\n%s%s", args[0], got.stdout, got.stderr)
+		}
+	}
+}
+
+// tryLines returns the banner's try lines: the lines under "  try".
+func tryLines(banner string) []string {
+	var lines []string
+	in := false
+	for _, line := range strings.Split(banner, "\n") {
+		switch {
+		case strings.HasPrefix(line, "  try     "):
+			in = true
+		case in && strings.HasPrefix(line, "          "):
+			lines = append(lines, strings.TrimSpace(line))
+		default:
+			in = false
+		}
+	}
+	return lines
+}
+
+// TestBannerTryLinesRun: whatever the secret's source, the banner's try
+// lines run as printed, from a shell in the directory listen was started
+// in, with the built hooklab on the PATH, and are answered 200. Only for
+// a secret from --secret or the environment does that shell need
+// WEBHOOK_SECRET, as the banner says.
+func TestBannerTryLinesRun(t *testing.T) {
+	for _, tool := range []string{"sh", "curl", "openssl", "awk"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("no %s: %v", tool, err)
+		}
+	}
+	bin := mustBuild(t)
+	const configured = "configured-0123456789abcdef0123456789"
+	tests := []struct {
+		name     string
+		args     []string
+		env      map[string]string // listen's environment
+		files    map[string]string // in the directory
+		shellEnv map[string]string // what the banner says the shell needs
+		runs     int               // listens before the one tried: 1 has kept the secret
+	}{
+		{name: "generated and kept"},
+		{name: "kept earlier", runs: 1},
+		{name: "kept for stripe", args: []string{"--provider", "stripe"}, runs: 1},
+		{name: "secret file", args: []string{"--secret-file", "my secret.txt"}, files: map[string]string{"my secret.txt": configured + "\n"}},
+		{name: "env file", files: map[string]string{defaultEnvFile: envSecret + "=" + configured + "\n"}},
+		{name: "named env file", args: []string{"--env-file", "hooklab.env"}, files: map[string]string{"hooklab.env": envSecret + "=" + configured + "\n"}},
+		{name: "environment", env: map[string]string{envSecret: configured}, shellEnv: map[string]string{envSecret: configured}},
+		{name: "flag", args: []string{"--secret", configured}, shellEnv: map[string]string{envSecret: configured}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir, home, config := t.TempDir(), t.TempDir(), t.TempDir()
+			for name, content := range tt.files {
+				mustWriteFile(t, dir, name, content)
+			}
+			env := map[string]string{"XDG_CONFIG_HOME": config}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			// The real clock: the hooklab run by the lines signs with it.
+			w := world{dir: dir, env: env, clock: time.Now}
+			args := append([]string{"listen", "--addr", "127.0.0.1:0", "--color", "never"}, tt.args...)
+			for range tt.runs {
+				if got := runStopped(t, w, args...); got.code != exitOK {
+					t.Fatalf("listen: exit %d\n%s%s", got.code, got.stdout, got.stderr)
+				}
+			}
+			p := startListen(t, w, args...)
+			lines := tryLines(p.stdout.String())
+			if len(lines) == 0 {
+				t.Fatalf("no try lines in the banner:\n%s", p.stdout)
+			}
+			for _, line := range lines {
+				cmd := exec.Command("sh", "-c", line)
+				cmd.Dir = dir
+				// A fresh shell: this machine's PATH, with hooklab on it;
+				// a home of the test's, never the real one.
+				cmd.Env = []string{"PATH=" + filepath.Dir(bin) + string(os.PathListSeparator) + os.Getenv("PATH"),
+					"HOME=" + home, "XDG_CONFIG_HOME=" + config}
+				for k, v := range tt.shellEnv {
+					cmd.Env = append(cmd.Env, k+"="+v)
+				}
+				out, err := cmd.CombinedOutput()
+				if err != nil || (strings.HasPrefix(line, "body=") && !strings.Contains(string(out), `"status":200`)) {
+					t.Errorf("try line %s\nfailed (%v), want it answered 200:\n%s\nbanner:\n%s", line, err, out, p.stdout)
+				}
+			}
+			if code := p.stop(t); code != exitOK {
+				t.Errorf("listen: exit %d", code)
+			}
+		})
 	}
 }

@@ -205,6 +205,7 @@ func resolveSend(ctx context.Context, sys system, o sendOptions) (sendPlan, erro
 		return plan, noSecretError(o.EnvFile, " (--signature missing sends no signature)")
 	}
 	if s.value != "" {
+		warnSecret(sys.stderr, s)
 		// The scheme decides what a secret must be (Standard Webhooks:
 		// whsec_ and base64), for every configured one: a secret it cannot
 		// use is a mistake in the configuration, said before sending.

@@ -77,6 +77,7 @@ func runSign(ctx context.Context, sys system, o signOptions) error {
 	if s.value == "" {
 		return noSecretError(o.EnvFile, "")
 	}
+	warnSecret(sys.stderr, s)
 	scheme, err := schemeFor(name, s, signing.Options{})
 	if err != nil {
 		return err
