@@ -238,6 +238,11 @@ func TestNodeLibrariesAgreeWithHooklab(t *testing.T) {
 		stripeCase("uppercase right, lowercase wrong", "t="+ts+",v1="+stripeWrong+",v1="+strings.ToUpper(stripeMAC), nil, "", false),
 		stripeCase("lowercase right, uppercase wrong", "t="+ts+",v1="+strings.ToUpper(stripeWrong)+",v1="+stripeMAC, nil, "", true),
 		stripeCase("another secret", "t="+ts+",v1="+stripeWrong, signing.ErrMismatch, "", false),
+		// stripe-node takes the last t= as parseInt reads it; stripe-go
+		// refuses the header for any t= that is not a number.
+		tcase{name: "stripe/a t= that is not a number, then a good one", library: "stripe", provider: signing.ProviderStripe,
+			secret: stripeSecret, header: http.Header{"Stripe-Signature": {"t=abc,t=" + ts + ",v1=" + stripeMAC}}, body: stripeBody,
+			at: signedAt, wantHook: signing.ErrMalformed, wantDetail: "not a whole number", wantNode: true, stricterAs: "stripe-go"},
 		githubCase("lowercase hex", "sha256="+githubMAC, nil, true),
 		githubCase("uppercase hex", "sha256="+strings.ToUpper(githubMAC), nil, false),
 		githubCase("uppercase prefix", "SHA256="+githubMAC, signing.ErrMalformed, false),

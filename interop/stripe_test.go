@@ -166,3 +166,45 @@ func TestHooklabSignWithAllVerifiesInStripe(t *testing.T) {
 		})
 	}
 }
+
+// TestHooklabNeverLaxerThanStripeGo: for Stripe-Signature values spelled
+// every way a sender gets wrong, hooklab accepts only what stripe-go's
+// webhook.ValidatePayloadIgnoringTolerance accepts (hooklab may refuse
+// more; stripe-node's verdicts are in node_test.go).
+func TestHooklabNeverLaxerThanStripeGo(t *testing.T) {
+	body := []byte(`{"id":"evt_1","object":"event","type":"customer.created"}`)
+	good := stripeSign(stripeSecret, body)
+	ts, mac, _ := strings.Cut(strings.TrimPrefix(good, "t="), ",v1=")
+	scheme, err := signing.New(signing.ProviderStripe, []string{stripeSecret}, signing.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := map[string]string{
+		"as Stripe writes it":               good,
+		"a space after the comma":           "t=" + ts + ", v1=" + mac,
+		"a space before the comma":          "t=" + ts + " ,v1=" + mac,
+		"a trailing comma":                  good + ",",
+		"an item without =":                 good + ",novalue",
+		"an item with two =":                good + ",v0=a=b",
+		"a t= that is not a number first":   "t=abc,t=" + ts + ",v1=" + mac,
+		"an empty t= first":                 "t=,t=" + ts + ",v1=" + mac,
+		"a spaced t= first":                 "t= 1,t=" + ts + ",v1=" + mac,
+		"two t=, the last signed":           "t=1,t=" + ts + ",v1=" + mac,
+		"two t=, the first signed":          "t=" + ts + ",t=1,v1=" + mac,
+		"uppercase hex":                     "t=" + ts + ",v1=" + strings.ToUpper(mac),
+		"a plus sign on t":                  "t=+" + ts + ",v1=" + mac,
+		"a spaced v1 besides the right one": good + ", v1=" + strings.Repeat("0", 64),
+	}
+	for name, value := range values {
+		t.Run(name, func(t *testing.T) {
+			hooklab := signing.Verify(scheme, stripeHeaders(value), body, signedAt)
+			stripeGo := webhook.ValidatePayloadIgnoringTolerance(body, value, stripeSecret)
+			if hooklab == nil && stripeGo != nil {
+				t.Errorf("hooklab accepts %q, which stripe-go refuses: %v", value, stripeGo)
+			}
+			if value == good && (hooklab != nil || stripeGo != nil) {
+				t.Errorf("the header as Stripe writes it: hooklab %v, stripe-go %v; want both to accept", hooklab, stripeGo)
+			}
+		})
+	}
+}

@@ -32,7 +32,13 @@ func TestStripeWhiteSpaceAfterComma(t *testing.T) {
 		{name: "two spaces after the comma", value: "t=" + ts + ",  v1=" + mac, wantDetail: "white space after a comma in Stripe-Signature; Stripe's libraries refuse it"},
 		{name: "a tab after the comma", value: "t=" + ts + ",\tv1=" + mac, wantDetail: "white space after a comma"},
 		{name: "a space before t", value: "v1=" + mac + ", t=" + ts, wantDetail: "white space after a comma"},
-		{name: "a space around the comma", value: "t=" + ts + " , v1=" + mac, wantDetail: "white space after a comma"},
+		{name: "a space around the comma", value: "t=" + ts + " , v1=" + mac, wantDetail: "white space"},
+		// stripe-go parses every t= (the last counts) and refuses the
+		// header for one that is not a number.
+		{name: "a t= that is not a number, then a good one", value: "t=abc,t=" + ts + ",v1=" + mac, wantDetail: "not a whole number"},
+		{name: "an empty t=, then a good one", value: "t=,t=" + ts + ",v1=" + mac, wantDetail: "empty"},
+		{name: "a spaced t= value, then a good one", value: "t= 1,t=" + ts + ",v1=" + mac, wantDetail: "white space around the t= timestamp"},
+		{name: "two good t=, the last signed", value: "t=1,t=" + ts + ",v1=" + mac},
 		{name: "a space before the comma", value: "t=" + ts + " ,v1=" + mac, wantDetail: "white space around the t= timestamp; stripe-go refuses it"},
 		{name: "a trailing comma", value: "t=" + ts + ",v1=" + mac + ",", wantDetail: "item 3 is not one key=value"},
 		{name: "a spaced v1 besides a good one", value: "t=" + ts + ",v1=" + mac + ", v1=" + mac},

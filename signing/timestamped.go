@@ -118,6 +118,16 @@ func (s *stripe) Begin(h http.Header, now time.Time) (Verifier, error) {
 		}
 		switch key {
 		case "t":
+			// stripe-go parses every t= and refuses the whole header for
+			// one that is not a number; the last one counts.
+			switch _, err := strconv.ParseInt(val, 10, 64); {
+			case val == "":
+				return nil, malformed("a t= timestamp is empty")
+			case isSpace(val[0]) || isSpace(val[len(val)-1]):
+				return nil, malformed("white space around the t= timestamp; stripe-go refuses it")
+			case err != nil:
+				return nil, malformed("a t= timestamp is not a whole number of seconds, and stripe-go refuses the whole header for it")
+			}
 			t, sawT = val, true
 		case "v1":
 			sawV1 = true
@@ -136,14 +146,12 @@ func (s *stripe) Begin(h http.Header, now time.Time) (Verifier, error) {
 	switch {
 	case spaced && (!sawT || !sawV1):
 		return nil, malformed("white space after a comma in Stripe-Signature; Stripe's libraries refuse it")
-	case !sawT || t == "":
+	case !sawT:
 		return nil, malformed("there is no t= timestamp")
 	case !sawV1:
 		return nil, malformed("there is no v1= signature (v0 and other versions are not accepted)")
 	case len(candidates) == 0:
 		return nil, malformed("no v1= signature is 64 hex digits")
-	case len(t) > 0 && (isSpace(t[0]) || isSpace(t[len(t)-1])):
-		return nil, malformed("white space around the t= timestamp; stripe-go refuses it")
 	}
 	ts, err := parseTimestamp(StripeSignatureHeader, t, now, s.opts.Tolerance)
 	if err != nil {
