@@ -71,4 +71,7 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 stop
 echo
 echo "receiver floors (bench/run.sh):"
-DURATION=$DURATION bash bench/run.sh
+# As a job the script waits for, so that a TERM to this script is handled at
+# once (run.sh stops its own servers when the TERM reaches it).
+DURATION=$DURATION bash bench/run.sh &
+wait $!

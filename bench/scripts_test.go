@@ -111,19 +111,22 @@ func TestRunScriptStopsWhatItStartedOnInterrupt(t *testing.T) {
 	needWrk(t)
 	tests := []struct {
 		name   string
+		script string
 		signal syscall.Signal
 		group  bool
 	}{
-		{name: "Ctrl-C", signal: syscall.SIGINT, group: true},
-		{name: "SIGTERM to the script", signal: syscall.SIGTERM},
+		{name: "Ctrl-C", script: "run.sh", signal: syscall.SIGINT, group: true},
+		{name: "SIGTERM to the script", script: "run.sh", signal: syscall.SIGTERM},
+		{name: "Ctrl-C to load.sh", script: "load.sh", signal: syscall.SIGINT, group: true},
+		{name: "SIGTERM to load.sh", script: "load.sh", signal: syscall.SIGTERM},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { interrupt(t, tt.signal, tt.group) })
+		t.Run(tt.name, func(t *testing.T) { interrupt(t, tt.script, tt.signal, tt.group) })
 	}
 }
 
-func interrupt(t *testing.T, signal syscall.Signal, group bool) {
-	cmd, tmp := script(t, "run.sh", "DURATION=30s", "CONNS=4", "SIZES=8192")
+func interrupt(t *testing.T, name string, signal syscall.Signal, group bool) {
+	cmd, tmp := script(t, name, "DURATION=30s", "CONNS=4", "SIZES=8192")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -136,7 +139,7 @@ func interrupt(t *testing.T, signal syscall.Signal, group bool) {
 	// until that server runs (a process under the work directory).
 	lines := bufio.NewScanner(stdout)
 	if !lines.Scan() {
-		t.Fatal("run.sh printed nothing")
+		t.Fatalf("%s printed nothing", name)
 	}
 	deadline := time.Now().Add(2 * time.Minute) // it builds hooklab first
 	for len(leftovers(t, tmp)) < 2 {            // the script's server and wrk
@@ -158,10 +161,10 @@ func interrupt(t *testing.T, signal syscall.Signal, group bool) {
 	select {
 	case err := <-done:
 		if err == nil {
-			t.Errorf("run.sh exited 0 after %v", signal)
+			t.Errorf("%s exited 0 after %v", name, signal)
 		}
 	case <-time.After(20 * time.Second):
-		t.Fatalf("run.sh did not end within 20 s of %v", signal)
+		t.Fatalf("%s did not end within 20 s of %v", name, signal)
 	}
 	checkStopped(t, tmp)
 }
