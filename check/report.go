@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/hooklab/hooklab/internal/term"
 )
@@ -82,16 +81,16 @@ func writeTable(w io.Writer, r Report, p term.Palette, width int) error {
 				row.note = res.Detail
 			}
 		}
-		row.note = term.Truncate(row.note, 72)
+		row.note = term.TruncateColumns(row.note, 72)
 		rows = append(rows, row)
 	}
 	var nameW, sentW, expectW, gotW, noteW int
 	for _, row := range rows {
-		nameW = max(nameW, runes(row.scenario)+columnGap)
-		sentW = max(sentW, runes(row.sent)+columnGap)
-		expectW = max(expectW, runes(row.expect)+columnGap)
-		gotW = max(gotW, runes(row.got)+columnGap)
-		noteW = max(noteW, runes(row.note))
+		nameW = max(nameW, columns(row.scenario)+columnGap)
+		sentW = max(sentW, columns(row.sent)+columnGap)
+		expectW = max(expectW, columns(row.expect)+columnGap)
+		gotW = max(gotW, columns(row.got)+columnGap)
+		noteW = max(noteW, columns(row.note))
 	}
 	fixed := nameW + expectW + gotW + len(verdictHeader)
 	wrapNotes := false
@@ -111,7 +110,7 @@ func writeTable(w io.Writer, r Report, p term.Palette, width int) error {
 		var b strings.Builder
 		b.WriteString(pad(row.scenario, nameW))
 		if sentW > 0 {
-			b.WriteString(pad(term.Truncate(row.sent, sentW-columnGap), sentW))
+			b.WriteString(pad(term.TruncateColumns(row.sent, sentW-columnGap), sentW))
 		}
 		b.WriteString(pad(row.expect, expectW))
 		b.WriteString(pad(row.got, gotW))
@@ -156,35 +155,46 @@ func writeTable(w io.Writer, r Report, p term.Palette, width int) error {
 	return nil
 }
 
-// runes is the width of s on a terminal, one column a rune.
-func runes(s string) int { return utf8.RuneCountInString(s) }
+// columns is the width of s on a terminal (term.Columns): two columns for
+// a CJK rune, none for a combining accent.
+func columns(s string) int { return term.Columns(s) }
 
 // pad writes s and spaces to width columns.
 func pad(s string, width int) string {
-	return s + strings.Repeat(" ", max(width-runes(s), 0))
+	return s + strings.Repeat(" ", max(width-columns(s), 0))
 }
 
-// wrapText breaks s into lines of at most width runes at spaces, and cuts
-// a word longer than a line. It returns at least one line.
+// wrapText breaks s into lines of at most width columns at spaces, and
+// cuts a word wider than a line between its runes (a letter keeps its
+// accents). It returns at least one line.
 func wrapText(s string, width int) []string {
 	var lines []string
 	line := ""
 	for _, word := range strings.Fields(s) {
-		for runes(word) > width {
+		for columns(word) > width {
 			if line != "" {
 				lines, line = append(lines, line), ""
 			}
-			cut := []rune(word)
-			lines, word = append(lines, string(cut[:width])), string(cut[width:])
+			cut := term.CutColumns(word, width)
+			if cut == "" { // a wide rune and a width of one: it goes alone
+				cut = term.CutColumns(word, 2)
+			}
+			lines, word = append(lines, cut), word[len(cut):]
+		}
+		if word == "" {
+			continue
 		}
 		switch {
 		case line == "":
 			line = word
-		case runes(line)+1+runes(word) <= width:
+		case columns(line)+1+columns(word) <= width:
 			line += " " + word
 		default:
 			lines, line = append(lines, line), word
 		}
+	}
+	if line == "" && len(lines) > 0 { // the last word was cut to the end
+		return lines
 	}
 	return append(lines, line)
 }

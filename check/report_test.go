@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/hooklab/hooklab/check"
 	"github.com/hooklab/hooklab/internal/golden"
@@ -298,7 +297,7 @@ func TestWriteWidthFits(t *testing.T) {
 	}
 	naturalWidth := 0
 	for _, l := range strings.Split(natural.String(), "\n") {
-		naturalWidth = max(naturalWidth, utf8.RuneCountInString(l))
+		naturalWidth = max(naturalWidth, term.Columns(l))
 	}
 	// The narrowest table that fits: sampleReport's SCENARIO, EXPECT, GOT
 	// and VERDICT columns (42) and a reason of 16. Narrower ones overflow,
@@ -318,7 +317,7 @@ func TestWriteWidthFits(t *testing.T) {
 			}
 			lines := strings.Split(out.String(), "\n")
 			for i, l := range lines {
-				if n := utf8.RuneCountInString(l); n > width && width >= narrowest {
+				if n := term.Columns(l); n > width && width >= narrowest {
 					t.Errorf("line %d is %d columns wide, over %d: %q", i+1, n, width, l)
 				}
 			}
@@ -342,9 +341,57 @@ func TestWriteWidthFits(t *testing.T) {
 				if res.Verdict != check.Pass && res.Status == 0 {
 					note = res.Detail
 				}
-				if note = strings.TrimSuffix(term.Truncate(note, 72), "…"); !strings.Contains(text, strings.Join(strings.Fields(note), " ")) {
+				if note = strings.TrimSuffix(term.TruncateColumns(note, 72), "…"); !strings.Contains(text, strings.Join(strings.Fields(note), " ")) {
 					t.Errorf("the %s reason %q is not in the table, wrapped or not:\n%s", res.Scenario, note, out.String())
 				}
+			}
+		})
+	}
+}
+
+// TestWriteWidthCJK: a receiver's reason in Japanese, two columns a rune,
+// is cut to 72 columns as any reason is, wraps to the terminal's width,
+// loses none of the rest, and stays in the column under REASON.
+func TestWriteWidthCJK(t *testing.T) {
+	const reason = "署名が一致しません。本文または秘密鍵が異なります。送信側の設定を確認してください"
+	report := check.Report{URL: "http://127.0.0.1:8080/webhook", Results: []check.Result{
+		{Scenario: "wrong-secret", Sent: "signed with another secret", Expect: []int{401},
+			Status: 401, Reason: reason, Verdict: check.Pass},
+		{Scenario: "valid-json", Sent: "a push, JSON, signed with X-Hub-Signature-256", Expect: []int{200},
+			Status: 200, Reason: "ok", Verdict: check.Pass},
+	}}
+	for _, width := range []int{60, 64, 72, 80} {
+		t.Run(strconv.Itoa(width), func(t *testing.T) {
+			var out bytes.Buffer
+			if err := check.WriteWidth(&out, report, check.FormatTable, false, width); err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(out.String(), "\n")
+			for i, l := range lines {
+				if n := term.Columns(l); n > width {
+					t.Errorf("line %d is %d columns wide, over %d: %q", i+1, n, width, l)
+				}
+			}
+			header := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "SCENARIO") })
+			row := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "wrong-secret ") })
+			if header < 0 || row < 0 {
+				t.Fatalf("no header or no wrong-secret row:\n%s", out.String())
+			}
+			at := term.Columns(lines[header][:strings.Index(lines[header], "REASON")])
+			var text strings.Builder
+			for _, l := range lines[row:] {
+				if l == "" || (l != lines[row] && strings.TrimSpace(l[:min(len(l), at)]) != "") {
+					break
+				}
+				cell := term.CutColumns(l, at)
+				if term.Columns(cell) != at || strings.TrimSpace(l[len(cell):]) == "" {
+					t.Errorf("the reason does not start at column %d: %q", at, l)
+				}
+				text.WriteString(strings.TrimSpace(l[len(cell):]))
+			}
+			// The reason is cut to 72 columns first, as in a wide table.
+			if want := term.TruncateColumns(reason, 72); text.String() != want {
+				t.Errorf("the reason reads %q, want %q\n%s", text.String(), want, out.String())
 			}
 		})
 	}
@@ -363,6 +410,12 @@ func TestWrapText(t *testing.T) {
 		{name: "several words a line", in: "a b c d e f", width: 5, want: []string{"a b c", "d e f"}},
 		{name: "a word longer than a line", in: "x abcdefghij y", width: 4, want: []string{"x", "abcd", "efgh", "ij y"}},
 		{name: "runes, not bytes", in: "ééé ééé", width: 3, want: []string{"ééé", "ééé"}},
+		{name: "combining accents take no columns", in: "e\u0301te\u0301 e\u0301te\u0301", width: 3, want: []string{"e\u0301te\u0301", "e\u0301te\u0301"}},
+		{name: "a cut keeps the accent with its letter", in: "re\u0301sume\u0301", width: 2, want: []string{"re\u0301", "su", "me\u0301"}},
+		{name: "CJK takes two columns a rune", in: "署名が 一致しません", width: 6, want: []string{"署名が", "一致し", "ません"}},
+		{name: "a wide rune is never split", in: "署名が一致", width: 5, want: []string{"署名", "が一", "致"}},
+		{name: "a word cut to its end leaves no empty line", in: "abcdefgh", width: 4, want: []string{"abcd", "efgh"}},
+		{name: "a wide rune wider than the line goes alone", in: "署名", width: 1, want: []string{"署", "名"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -390,7 +443,7 @@ func TestWriteWidthWrapsFailedLine(t *testing.T) {
 		t.Fatalf("no failed line:\n%s", out.String())
 	}
 	for _, l := range strings.Split(out.String(), "\n") {
-		if utf8.RuneCountInString(l) > width {
+		if term.Columns(l) > width {
 			t.Errorf("line over %d columns: %q", width, l)
 		}
 	}

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/hooklab/hooklab/internal/term"
 )
@@ -470,24 +469,25 @@ func fit(line []byte, parts lineParts, cols int) []byte {
 		head, tail = line[:parts.tail], line[parts.tail:]
 	}
 	if parts.summary >= 0 {
-		text := []rune(string(line[parts.summary+2 : parts.summaryEnd]))
+		text := string(line[parts.summary+2 : parts.summaryEnd])
+		textCols := term.Columns(text)
 		cut := func(over int) []byte {
 			if over <= 0 {
 				return line
 			}
 			out := append([]byte(nil), line[:parts.summary]...)
-			if keep := len(text) - over - 1; keep >= 8 { // a column for the ellipsis
-				out = append(append(append(out, "  "...), string(text[:keep])...), "…"...)
+			if keep := textCols - over - 1; keep >= 8 { // a column for the ellipsis
+				out = append(append(append(out, "  "...), term.CutColumns(text, keep)...), "…"...)
 			}
 			return append(out, line[parts.summaryEnd:]...)
 		}
-		if over := columns(line) - cols; len(text)-over-1 >= minSummary {
+		if over := columns(line) - cols; textCols-over-1 >= minSummary {
 			return cut(over)
 		}
 		// Cut to fit the head alone, the tail going below; when the head
 		// does not fit even without it, the summary stays and the head
 		// wraps.
-		if columns(head)-len(text)-2 <= cols {
+		if columns(head)-textCols-2 <= cols {
 			cutHead := cut(columns(head) - cols)
 			head = cutHead[:len(cutHead)-len(tail)]
 		}
@@ -510,7 +510,11 @@ const wrapIndent = "    "
 
 // wrap appends line to out, which is at column at, wrapped to cols
 // columns where its parts are joined by two spaces; a part too wide for a
-// line of its own is wrapped between its words.
+// line of its own is wrapped between its words, and a word too wide for a
+// line of its own is broken where a line ends. A key=value detail (a
+// body_sha256, a path) stays whole, so that a copy of it from the terminal
+// is the value; only it, or a cols that leaves no room after the indent
+// for one wide rune, makes a line pass cols.
 func wrap(out, line []byte, cols, at int) []byte {
 	newline := func() {
 		out = append(append(out, '\n'), wrapIndent...)
@@ -541,8 +545,24 @@ func wrap(out, line []byte, cols, at int) []byte {
 					newline()
 					sep = ""
 				}
-				out = append(append(out, sep...), word...)
-				at += len(sep) + w
+				out = append(out, sep...)
+				at += len(sep)
+				// A word wider than the line: as much as fits, then the
+				// rest on the next lines. A fresh line takes at least one
+				// rune, so that the loop ends however narrow cols is.
+				for at+w > cols && !isDetail(word) {
+					piece := term.CutColumns(string(word), cols-at)
+					if piece == "" && at <= len(wrapIndent) {
+						piece = term.CutColumns(string(word), 2)
+					}
+					out = append(out, piece...)
+					if word, w = word[len(piece):], columns(word[len(piece):]); len(word) == 0 {
+						break
+					}
+					newline()
+				}
+				out = append(out, word...)
+				at += w
 			}
 			continue
 		}
@@ -552,22 +572,24 @@ func wrap(out, line []byte, cols, at int) []byte {
 	return out
 }
 
-// columns counts the columns b takes on a terminal: its runes, less the
-// colour codes (ESC [ ... m).
-func columns(b []byte) int {
-	n := 0
-	for i := 0; i < len(b); {
-		if b[i] == 0x1b && i+1 < len(b) && b[i+1] == '[' {
-			j := i + 2
-			for j < len(b) && b[j] != 'm' {
-				j++
-			}
-			i = j + 1
-			continue
-		}
-		_, size := utf8.DecodeRune(b[i:])
-		i += size
-		n++
+// isDetail reports whether word, colour codes aside, reads key=value with
+// a key as the log's keys are written (lower case, digits, "_" and ".").
+func isDetail(word []byte) bool {
+	word = word[len(term.CutColumns(string(word), 0)):] // the colour codes before it
+	key, _, found := bytes.Cut(word, []byte("="))
+	if !found || len(key) == 0 {
+		return false
 	}
-	return n
+	for _, c := range key {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// columns counts the columns b takes on a terminal (term.Columns): wide
+// runes two, combining marks and colour codes none.
+func columns(b []byte) int {
+	return term.Columns(string(b))
 }

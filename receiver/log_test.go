@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hooklab/hooklab/internal/golden"
+	"github.com/hooklab/hooklab/internal/term"
 )
 
 // logSamples writes one record of each kind the listener prints.
@@ -181,6 +183,90 @@ func TestFit(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			if got := string(fit(line, parts, tt.cols)); got != tt.want {
 				t.Errorf("fit(%d) =\n%s\nwant\n%s", tt.cols, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestFitWidth: fit counts the columns a terminal shows, not runes: a
+// CJK rune takes two, a combining accent none (and stays with its
+// letter), and a word wider than the line is broken where the line ends;
+// every line then fits cols. A key=value detail stays whole.
+func TestFitWidth(t *testing.T) {
+	// withSummary is a delivery's first line with its parts.
+	withSummary := func(head, summary, tail string) ([]byte, lineParts) {
+		end := len(head) + 2 + len(summary)
+		return []byte(head + "  " + summary + tail), lineParts{summary: len(head), summaryEnd: end, tail: end}
+	}
+	const (
+		cjk    = "#7 「日本語のタイトルがとても長い場合の表示について」 [octo/hello]"
+		accent = "refs/heads/main: Cafe\u0301 re\u0301sume\u0301 ne\u0301e a\u0300 Ge\u0301ne\u0300ve [octo/hello]"
+		sha    = "dffd6021bb2bd5b0af676290809ec3a53191dd81c7f70a4b28688a362182986f"
+	)
+	tests := []struct {
+		name      string
+		head      string
+		summary   string // none when empty
+		tail      string
+		cols      int
+		want      string
+		overflows bool // a line may pass cols: a key=value detail
+	}{
+		{name: "CJK summary cut, one line", head: "12:00:00.000 200 issues opened", summary: cjk, tail: "  7.2 KiB 0.4ms", cols: 72,
+			want: "12:00:00.000 200 issues opened  #7 「日本語のタイトルが…  7.2 KiB 0.4ms"},
+		{name: "CJK summary cut, tail below", head: "12:00:00.000 200 issues opened", summary: cjk, tail: "  7.2 KiB 0.4ms", cols: 51,
+			want: "12:00:00.000 200 issues opened  #7 「日本語のタイ…\n    7.2 KiB 0.4ms"},
+		{name: "CJK summary left out", head: "12:00:00.000 200 issues opened", summary: cjk, tail: "  7.2 KiB 0.4ms", cols: 40,
+			want: "12:00:00.000 200 issues opened\n    7.2 KiB 0.4ms"},
+		{name: "CJK words wrap", head: "12:00:00.000 WARN 日本語の メッセージが とても 長い 場合", cols: 24,
+			want: "12:00:00.000 WARN\n    日本語の\n    メッセージが とても\n    長い 場合"},
+		{name: "accents take no columns", head: "12:00:00.000 200 push", summary: accent, tail: "  7.2 KiB 0.4ms", cols: 60,
+			want: "12:00:00.000 200 push  refs/heads/main: Cafe\u0301 re\u0301sume\u0301 ne\u0301e a\u0300 G…\n    7.2 KiB 0.4ms"},
+		{name: "a cut after an e keeps its accent", head: "12:00:00.000 200 push", summary: accent, tail: "  7.2 KiB 0.4ms", cols: 70,
+			want: "12:00:00.000 200 push  refs/heads/main: Cafe\u0301 re\u0301sume\u0301 ne\u0301…  7.2 KiB 0.4ms"},
+		{name: "a word wider than the line is broken", head: "12:00:00.000 401 push  signature_mismatch: the signature does not match", cols: 20,
+			want: "12:00:00.000 401\n    push\n    signature_mismat\n    ch: the\n    signature does\n    not match"},
+		{name: "a wide word is broken between runes", head: "12:00:00.000 WARN 日本語のメッセージ", cols: 13,
+			want: "12:00:00.000\n    WARN\n    日本語の\n    メッセー\n    ジ"},
+		{name: "a key=value detail stays whole", head: "12:00:00.000 401 push", tail: "  body_sha256=" + sha, cols: 40, overflows: true,
+			want: "12:00:00.000 401 push\n    body_sha256=" + sha},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			line, parts := []byte(tt.head+tt.tail), lineParts{summary: -1, tail: -1}
+			if tt.summary != "" {
+				line, parts = withSummary(tt.head, tt.summary, tt.tail)
+			} else if tt.tail != "" {
+				parts.tail = len(tt.head)
+			}
+			got := string(fit(line, parts, tt.cols))
+			if got != tt.want {
+				t.Errorf("fit(%d) =\n%s\nwant\n%s", tt.cols, got, tt.want)
+			}
+			for _, l := range strings.Split(got, "\n") {
+				if n := term.Columns(l); n > tt.cols && !tt.overflows {
+					t.Errorf("a line of %d columns, past %d: %q", n, tt.cols, l)
+				}
+			}
+		})
+	}
+}
+
+// TestWrapNarrow: however narrow the terminal, wrap ends and loses
+// nothing; a line passes cols only when cols leaves no room after the
+// indent.
+func TestWrapNarrow(t *testing.T) {
+	line := []byte("12:00:00.000 401 日本語  signature_mismatch: e\u0301te\u0301  \x1b[2m(redelivery)\x1b[22m")
+	for cols := 0; cols <= 40; cols++ {
+		t.Run(strconv.Itoa(cols), func(t *testing.T) {
+			got := string(wrap(nil, line, cols, 0))
+			if flat := strings.ReplaceAll(strings.ReplaceAll(got, "\n"+wrapIndent, ""), " ", ""); flat != strings.ReplaceAll(string(line), " ", "") {
+				t.Errorf("wrap(%d) lost or changed text: %q", cols, got)
+			}
+			for _, l := range strings.Split(got, "\n") {
+				if n := term.Columns(l); n > cols && cols >= len(wrapIndent)+2 {
+					t.Errorf("wrap(%d): a line of %d columns: %q", cols, n, l)
+				}
 			}
 		})
 	}

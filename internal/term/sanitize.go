@@ -126,7 +126,9 @@ func escapeLen(s string) int {
 	}
 }
 
-// truncate cuts s to at most limit runes, the last of them "…" when it cut.
+// Truncate cuts s to at most limit runes, the last of them "…" when it cut.
+// It limits length (what is stored); TruncateColumns limits width on a
+// terminal.
 func Truncate(s string, limit int) string {
 	if utf8.RuneCountInString(s) <= limit {
 		return s
