@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -109,6 +110,10 @@ type step struct {
 	ready string        // background: what its output holds once ready
 	want  string        // the output must contain it (run and fails)
 	limit time.Duration // bounded: how long it may run
+	// started is what a bounded step prints once it runs (a fuzzer's
+	// progress line): stopped at its limit, it passes only when it has
+	// printed that. Without it, a bounded step must end by itself.
+	started string
 }
 
 // sends is the step of a README line "hooklab send ...  # ✓ 200 ..." or
@@ -290,7 +295,7 @@ var scenarios = []scenario{
 		{cmd: "URL=http://127.0.0.1:3000/github/webhook"},
 		{cmd: `hooklab check "$URL" --secret-file secret.txt --profile security --wait 30s`, want: "passed"},
 		{cmd: `hooklab check "$URL" --secret-file secret.txt --profile security --format json | jq '.results[] | select(.verdict=="fail")'`},
-		{own: true, cmd: `[ ! -s .step.out ]`},
+		{own: true, cmd: `[ ! -s .last.out ]`}, // no scenario failed
 		{cmd: `hooklab check "$URL" --secret-file secret.txt --profile security --format junit > hooklab-check.xml`},
 		{own: true, cmd: `grep -q '<testsuite' hooklab-check.xml`},
 		// The strict table holds hooklab's preferences (411, 413, 415, ...),
@@ -299,7 +304,7 @@ var scenarios = []scenario{
 	}},
 	{name: "development", steps: []step{
 		{cmd: "go test -run XXX -bench . ./signing ./receiver", mode: bounded, limit: 4 * time.Minute},
-		{cmd: "go test -fuzz '^FuzzHandler$' ./receiver", mode: bounded, limit: 20 * time.Second},
+		{cmd: "go test -fuzz '^FuzzHandler$' ./receiver", mode: bounded, limit: 60 * time.Second, started: "fuzz: elapsed"},
 		{cmd: "(cd bench/jsonlibs && go test -run XXX -bench .)", mode: bounded, limit: 2 * time.Minute},
 		{cmd: "go test -run XXX -bench Observe ./capture", mode: bounded, limit: time.Minute},
 	}},
@@ -326,6 +331,7 @@ func TestREADMECommands(t *testing.T) {
 	inREADME := map[string]bool{}
 	for _, c := range cmds {
 		inREADME[c.text] = true
+		checkPromise(t, c, scenarios)
 		if _, skip := notRun[c.text]; !skip && !covered[c.text] {
 			t.Errorf("README.md:%d: no scenario runs this command:\n%s", c.line, c.text)
 		}
@@ -357,6 +363,31 @@ func TestREADMECommands(t *testing.T) {
 			dir := mustRepoCopy(t)
 			runScenario(t, dir, env, sc)
 		})
+	}
+}
+
+// promise matches a README comment that says what a command gets: "✓ 200
+// ..." or "✗ 401 ...", as send prints it.
+var promise = regexp.MustCompile(`^([✓✗]) (\d{3})\b`)
+
+// checkPromise fails when a README command's comment promises a status
+// that the steps running it do not hold it to: each must want that mark
+// and status, and fail (exit non-zero) exactly for ✗.
+func checkPromise(t *testing.T, c command, scs []scenario) {
+	t.Helper()
+	m := promise.FindStringSubmatch(c.comment)
+	if m == nil {
+		return
+	}
+	for _, sc := range scs {
+		for _, st := range sc.steps {
+			if st.own || st.cmd != c.text {
+				continue
+			}
+			if !strings.HasPrefix(st.want, m[1]+" "+m[2]) || (st.mode == fails) != (m[1] == "✗") {
+				t.Errorf("README.md:%d promises %q; the step (%s) wants %q, mode %d", c.line, c.comment, sc.name, st.want, st.mode)
+			}
+		}
 	}
 }
 
@@ -517,6 +548,9 @@ declare -A bg
 			if st.want != "" {
 				fmt.Fprintf(&b, "grep -qF -- %s .step.out || failed %s\n", shellQuote(st.want), shellQuote("want in the output: "+st.want))
 			}
+			// What the step printed, for the next one to look at (.step.out
+			// is emptied as the next one starts).
+			b.WriteString("cp .step.out .last.out\n")
 		case background:
 			fmt.Fprintf(&b, "printf '%%s &\\n' %s\n", q)
 			fmt.Fprintf(&b, "{ %s\n} > %s 2>&1 &\nbg[%s]=$!\n", st.cmd, out, q)
@@ -543,7 +577,13 @@ declare -A bg
 			fmt.Fprintf(&b, "printf '%%s (for %s at most)\\n' %s\n", st.limit, q)
 			fmt.Fprintf(&b, "GOFLAGS=-benchtime=1x timeout -s INT %d bash -c %s > .step.out 2>&1; status=$?; tail -n 20 .step.out\n",
 				int(st.limit.Seconds()), q)
-			b.WriteString(`[ "$status" -eq 0 ] || [ "$status" -eq 124 ] || failed "exit $status"` + "\n")
+			if st.started != "" {
+				fmt.Fprintf(&b, "[ \"$status\" -eq 124 ] && ! grep -qF -- %s .step.out && failed %s\n",
+					shellQuote(st.started), shellQuote("stopped after "+st.limit.String()+" before it printed "+st.started))
+				b.WriteString(`[ "$status" -eq 0 ] || [ "$status" -eq 124 ] || failed "exit $status"` + "\n")
+			} else {
+				b.WriteString(`[ "$status" -eq 0 ] || failed "exit $status (124: it did not end within its limit)"` + "\n")
+			}
 			b.WriteString(`! grep -qE '^(FAIL|--- FAIL|panic:)|matches more than one' .step.out || failed "it failed"` + "\n")
 		}
 	}

@@ -3,8 +3,12 @@
 // tomorrow verifies with the secret its senders were given today.
 //
 // A kept secret is a file of mode 0600 in a directory of mode 0700. Like
-// ssh with a private key, a file that other users may read is refused,
-// never used: the secret may have been read by someone else.
+// ssh with a private key, a file or directory that other users may read is
+// refused, never used: the secret may have been read by someone else. So
+// is a symbolic link, a file that is not a regular one (a named pipe would
+// block the reader) and anything another user owns: someone else may have
+// chosen the secret. The first secret kept for a provider is created, never
+// replaced, so that listeners started at once all use the one kept.
 package secretstore
 
 import (
@@ -29,8 +33,16 @@ const (
 // ErrNotKept is Load's error when no secret is kept for the provider.
 var ErrNotKept = errors.New("no secret kept")
 
-// ErrTooOpen is Load's error when the kept file may be read or written by other users.
+// ErrTooOpen is the error of Load, Save and Create when the kept file, or
+// the directory that keeps it, may be read, written or entered by other
+// users. The message says which chmod to run.
 var ErrTooOpen = errors.New("accessible to other users")
+
+// ErrUnsafe is the error of Load, Save and Create when what is at a kept
+// secret's path, or the directory, is not what hooklab keeps there: a
+// symbolic link, a named pipe or other file that is not a regular one, or
+// something another user owns. Like ErrTooOpen, it is never used.
+var ErrUnsafe = errors.New("not safe to use")
 
 // maxSecret bounds what Load reads: a kept secret is some dozens of bytes.
 const maxSecret = 4096
@@ -90,28 +102,43 @@ func (s Store) Path(provider string) string {
 
 // Load returns the secret kept for provider, with one trailing newline
 // dropped (an editor may add one). It returns an error wrapping ErrNotKept
-// when there is none, and one wrapping ErrTooOpen, saying to chmod 600,
-// when its group or others have any permission on it.
+// when there is none; one wrapping ErrTooOpen, saying which chmod to run,
+// when the file's or the directory's group or others have any permission
+// on it; and one wrapping ErrUnsafe when the file is a symbolic link, is not
+// a regular file (a named pipe is refused, not waited on), or when either
+// is another user's.
 func (s Store) Load(provider string) (string, error) {
 	if err := checkProvider(provider); err != nil {
 		return "", err
 	}
+	if err := s.checkDir(); errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("%w for %s in %s", ErrNotKept, provider, s.Dir)
+	} else if err != nil {
+		return "", err
+	}
 	path := s.Path(provider)
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, openFlags, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", fmt.Errorf("%w for %s in %s", ErrNotKept, provider, s.Dir)
 	}
 	if err != nil {
+		// O_NOFOLLOW's error (ELOOP, or EMLINK on FreeBSD) does not say why.
+		if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			return "", fmt.Errorf("the kept secret %s is %w: it is a symbolic link, not the file hooklab writes; delete it (or --new-secret) to make a new one", path, ErrUnsafe)
+		}
 		return "", fmt.Errorf("cannot read the kept secret: %w", err)
 	}
 	defer f.Close()
-	// The mode of the file opened, not of whatever is at path later.
+	// The file opened, not whatever is at path by now.
 	fi, err := f.Stat()
 	if err != nil {
 		return "", fmt.Errorf("cannot read the kept secret: %w", err)
 	}
 	if !fi.Mode().IsRegular() {
-		return "", fmt.Errorf("the kept secret %s is not a regular file", path)
+		return "", fmt.Errorf("the kept secret %s is %w: it is %s, not a regular file; delete it to make a new one", path, ErrUnsafe, kind(fi.Mode()))
+	}
+	if err := otherOwner(fi); err != nil {
+		return "", fmt.Errorf("the kept secret %s is %w: it is %v; delete it (or --new-secret) to make a new one", path, ErrUnsafe, err)
 	}
 	if perm := fi.Mode().Perm(); perm&0o077 != 0 && runtime.GOOS != "windows" {
 		return "", fmt.Errorf("the kept secret %s is %w (mode %04o): run chmod 600 %s, or delete it (or --new-secret) to make a new one", path, ErrTooOpen, perm, path)
@@ -130,10 +157,62 @@ func (s Store) Load(provider string) (string, error) {
 	return v, nil
 }
 
-// Save keeps secret for provider, replacing any kept before, whole or not
-// at all: a listener starting at the same time reads the old secret or the
-// new one, never half of one. It creates the directory with mode 0700.
+// Save keeps secret for provider, replacing any kept before (--new-secret),
+// whole or not at all: a listener starting at the same time reads the old
+// secret or the new one, never half of one. It creates the directory with
+// mode 0700, and refuses one that is not (ErrTooOpen) or is another
+// user's (ErrUnsafe).
 func (s Store) Save(provider, secret string) error {
+	if err := s.prepare(provider, secret); err != nil {
+		return err
+	}
+	return atomicfile.Write(s.Path(provider), []byte(secret), FileMode)
+}
+
+// Create keeps secret for provider unless a secret is kept already, and
+// returns the secret the store then holds: secret itself with created
+// true, or, when another run kept one first, that one (as Load returns
+// it) with created false. Of two listeners started at once for the first
+// time, both use the secret the file holds, never one each. The file
+// appears whole, by a hard link of a complete file written beside it. The
+// directory is created and checked as Save does.
+func (s Store) Create(provider, secret string) (kept string, created bool, err error) {
+	if err := s.prepare(provider, secret); err != nil {
+		return "", false, err
+	}
+	path := s.Path(provider)
+	f, err := os.CreateTemp(s.Dir, "."+filepath.Base(path)+".*")
+	if err != nil {
+		return "", false, fmt.Errorf("cannot keep the secret in %s: %w", path, err)
+	}
+	defer os.Remove(f.Name()) // the link, when made, keeps the file
+	_, err = f.WriteString(secret)
+	if err == nil {
+		err = f.Chmod(FileMode)
+	}
+	if err == nil {
+		err = f.Sync() // a crash leaves a whole secret or none, never an empty file
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Link(f.Name(), path) // fails, rather than replaces, when path exists
+	}
+	switch {
+	case err == nil:
+		return secret, true, nil
+	case errors.Is(err, fs.ErrExist):
+		kept, err := s.Load(provider)
+		return kept, false, err
+	default:
+		return "", false, fmt.Errorf("cannot keep the secret in %s: %w", path, err)
+	}
+}
+
+// prepare checks what Save and Create are given, and makes the directory
+// (mode 0700) or checks the one there.
+func (s Store) prepare(provider, secret string) error {
 	if err := checkProvider(provider); err != nil {
 		return err
 	}
@@ -143,7 +222,43 @@ func (s Store) Save(provider, secret string) error {
 	if err := os.MkdirAll(s.Dir, DirMode); err != nil {
 		return fmt.Errorf("cannot create %s: %w", s.Dir, err)
 	}
-	return atomicfile.Write(s.Path(provider), []byte(secret), FileMode)
+	return s.checkDir()
+}
+
+// checkDir refuses the directory, as ssh refuses a ~/.ssh others may
+// enter, when its group or others have any permission on it (ErrTooOpen)
+// or it is another user's (ErrUnsafe): either could read or swap the
+// secrets in it. An error wrapping fs.ErrNotExist says it is not there.
+func (s Store) checkDir() error {
+	fi, err := os.Stat(s.Dir)
+	if err != nil {
+		return fmt.Errorf("cannot use %s: %w", s.Dir, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("cannot use %s: it is not a directory", s.Dir)
+	}
+	if err := otherOwner(fi); err != nil {
+		return fmt.Errorf("the directory %s, where hooklab keeps secrets, is %w: it is %v", s.Dir, ErrUnsafe, err)
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 && runtime.GOOS != "windows" {
+		return fmt.Errorf("the directory %s, where hooklab keeps secrets, is %w (mode %04o): run chmod 700 %s", s.Dir, ErrTooOpen, perm, s.Dir)
+	}
+	return nil
+}
+
+// kind names a file type that is not a regular file: "a named pipe".
+func kind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "a special file"
 }
 
 // checkProvider refuses a provider name that would be a path.

@@ -2,12 +2,33 @@ package secretstore
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 )
+
+// mustStore returns a store in a new directory of mode 0700 (t.TempDir's
+// own is 0755, which the store refuses).
+func mustStore(tb testing.TB) Store {
+	tb.Helper()
+	dir := filepath.Join(tb.TempDir(), "hooklab")
+	if err := os.Mkdir(dir, DirMode); err != nil {
+		tb.Fatal(err)
+	}
+	return Store{Dir: dir}
+}
+
+// mustKeep writes value as provider's kept secret in s, mode 0600.
+func mustKeep(tb testing.TB, s Store, provider, value string) {
+	tb.Helper()
+	if err := os.WriteFile(s.Path(provider), []byte(value), FileMode); err != nil {
+		tb.Fatal(err)
+	}
+}
 
 func TestSaveThenLoad(t *testing.T) {
 	s := Store{Dir: filepath.Join(t.TempDir(), "config", "hooklab")}
@@ -67,7 +88,7 @@ func TestLoadRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := Store{Dir: t.TempDir()}
+			s := mustStore(t)
 			path := s.Path("github")
 			if tt.dir {
 				if err := os.Mkdir(path, 0o700); err != nil {
@@ -111,7 +132,7 @@ func TestLoadDropsOneNewline(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := Store{Dir: t.TempDir()}
+			s := mustStore(t)
 			if err := os.WriteFile(s.Path("github"), []byte(tt.content), 0o600); err != nil {
 				t.Fatal(err)
 			}
@@ -184,5 +205,87 @@ func TestUserDir(t *testing.T) {
 		if err != nil || got != "/home/u/.config/hooklab" {
 			t.Errorf("UserDir = %q, %v; want /home/u/.config/hooklab", got, err)
 		}
+	}
+}
+
+// TestCreateRace: many first runs at once each create a secret; one wins,
+// and every one of them ends with the secret the file holds.
+func TestCreateRace(t *testing.T) {
+	const runs = 16
+	for round := range 20 {
+		s := Store{Dir: filepath.Join(t.TempDir(), "config", "hooklab")}
+		type result struct {
+			kept    string
+			created bool
+			err     error
+		}
+		results := make(chan result, runs)
+		var start, done sync.WaitGroup
+		start.Add(1)
+		for i := range runs {
+			done.Add(1)
+			go func() {
+				defer done.Done()
+				start.Wait()
+				kept, created, err := s.Create("github", fmt.Sprintf("secret-of-run-%d", i))
+				results <- result{kept, created, err}
+			}()
+		}
+		start.Done()
+		done.Wait()
+		close(results)
+		held, err := s.Load("github")
+		if err != nil {
+			t.Fatalf("round %d: Load after the race: %v", round, err)
+		}
+		created := 0
+		for r := range results {
+			if r.err != nil {
+				t.Fatalf("round %d: Create: %v", round, r.err)
+			}
+			if r.kept != held {
+				t.Fatalf("round %d: a run uses %q, but the file holds %q", round, r.kept, held)
+			}
+			if r.created {
+				created++
+			}
+		}
+		if created != 1 {
+			t.Fatalf("round %d: %d runs say they created the secret, want 1", round, created)
+		}
+		if left, _ := filepath.Glob(filepath.Join(s.Dir, ".*")); len(left) > 0 {
+			t.Fatalf("round %d: temporary files left: %v", round, left)
+		}
+	}
+}
+
+// TestCreateKeepsWhatIsKept: Create never replaces a kept secret (it
+// returns it); only Save does.
+func TestCreateKeepsWhatIsKept(t *testing.T) {
+	s := mustStore(t)
+	if kept, created, err := s.Create("github", "first"); err != nil || !created || kept != "first" {
+		t.Fatalf("Create on an empty store = %q, %v, %v; want first, created", kept, created, err)
+	}
+	if kept, created, err := s.Create("github", "second"); err != nil || created || kept != "first" {
+		t.Fatalf("Create over a kept secret = %q, %v, %v; want first, not created", kept, created, err)
+	}
+	if fi, err := os.Stat(s.Path("github")); err != nil || fi.Mode().Perm() != FileMode && runtime.GOOS != "windows" {
+		t.Errorf("the kept file: %v, %v; want mode %v", fi, err, FileMode)
+	}
+	if err := s.Save("github", "third"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Load("github"); err != nil || got != "third" {
+		t.Errorf("Load after Save = %q, %v; want third", got, err)
+	}
+	// A kept file Load refuses is refused by Create too, and left alone.
+	if err := os.Chmod(s.Path("github"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Create("github", "fourth"); !errors.Is(err, ErrTooOpen) {
+		t.Errorf("Create over a world-readable kept file: %v, want ErrTooOpen", err)
+	}
+	if b, _ := os.ReadFile(s.Path("github")); string(b) != "third" {
+		t.Errorf("the kept file holds %q after, want it untouched", b)
 	}
 }

@@ -269,10 +269,14 @@ func secretStore(getenv func(string) string) (secretstore.Store, error) {
 
 // resolveSecret is listen's secret: configuredSecret, else the one kept for
 // the provider by an earlier run, else a new one in the provider's form
-// (generateSecret), kept for the next runs. fresh (--new-secret) skips the
-// kept one and replaces it. A kept file that others may read is refused
-// (a usage error); with no store, or one that cannot be read or written,
-// the new secret is for this run only and notKept says why.
+// (generateSecret), kept for the next runs. When another listen keeps one
+// first (two first runs at once), that one is used, as if kept earlier:
+// both listeners then verify with the secret the file holds. fresh
+// (--new-secret) skips the kept one and replaces it. A kept file or a
+// directory that others may read, or that is not safe to use (a symlink,
+// a FIFO, another user's), is refused (a usage error); with no store, or
+// one that cannot be read or written, the new secret is for this run only
+// and notKept says why.
 func resolveSecret(flagValues []string, file string, env *environ, random io.Reader, providerName string, fresh bool) (secret, error) {
 	s, err := configuredSecret(flagValues, file, env)
 	if err != nil {
@@ -285,31 +289,49 @@ func resolveSecret(flagValues []string, file string, env *environ, random io.Rea
 		return s, nil
 	}
 	store, storeErr := secretStore(env.getenv)
+	kept := func(v string) secret {
+		return secret{value: v, source: sourceKept, keptIn: store.Path(providerName), keptFor: providerName}
+	}
 	if storeErr == nil && !fresh {
 		v, err := store.Load(providerName)
 		switch {
 		case err == nil:
-			return secret{value: v, source: sourceKept, keptIn: store.Path(providerName), keptFor: providerName}, nil
-		case errors.Is(err, secretstore.ErrTooOpen):
-			return secret{}, usageError{err}
+			return kept(v), nil
 		case !errors.Is(err, secretstore.ErrNotKept):
 			storeErr = err // left as it is: the user may want it back
 		}
+	}
+	if refusedStore(storeErr) {
+		return secret{}, usageError{storeErr}
 	}
 	v, err := generateSecret(providerName, random)
 	if err != nil {
 		return secret{}, err
 	}
 	s = secret{value: v, source: sourceGenerated, generated: true}
-	if storeErr == nil {
+	if storeErr == nil && fresh {
 		storeErr = store.Save(providerName, v)
+	} else if storeErr == nil {
+		var created bool
+		if v, created, storeErr = store.Create(providerName, v); storeErr == nil && !created {
+			return kept(v), nil
+		}
 	}
-	if storeErr != nil {
+	switch {
+	case refusedStore(storeErr):
+		return secret{}, usageError{storeErr}
+	case storeErr != nil:
 		s.notKept = storeErr.Error()
-	} else {
+	default:
 		s.keptIn, s.keptFor = store.Path(providerName), providerName
 	}
 	return s, nil
+}
+
+// refusedStore reports whether err is the store refusing a kept file or its
+// directory, as ssh refuses a private key: a usage error, with what to do.
+func refusedStore(err error) bool {
+	return errors.Is(err, secretstore.ErrTooOpen) || errors.Is(err, secretstore.ErrUnsafe)
 }
 
 // keptSecret is the secret listen keeps for the provider, for the commands
@@ -424,8 +446,8 @@ func (o sourceOptions) provider(env *environ) (string, error) {
 }
 
 // secret is the secret from --secret, --secret-file or the environment,
-// else the one listen keeps for the provider (said on Notes), with
-// nothing generated or written.
+// else the one listen keeps for the provider --provider or the environment
+// names (said on Notes), with nothing generated or written.
 func (o sourceOptions) secret(env *environ) (secret, error) {
 	s, err := configuredSecret(o.Secrets, o.SecretFile, env)
 	if err != nil || s.value != "" {
@@ -435,7 +457,25 @@ func (o sourceOptions) secret(env *environ) (secret, error) {
 	if err != nil {
 		return secret{}, err
 	}
-	if s, err = keptSecret(env, name); err != nil || s.value == "" {
+	return o.kept(env, name)
+}
+
+// secretFor is secret with the kept one looked up for name, the provider
+// the command signs or verifies for when it is not the one the flags name:
+// a captured delivery's own (verify FILE, replay FILE --resign).
+func (o sourceOptions) secretFor(env *environ, name string) (secret, error) {
+	s, err := configuredSecret(o.Secrets, o.SecretFile, env)
+	if err != nil || s.value != "" {
+		return s, err
+	}
+	return o.kept(env, name)
+}
+
+// kept is the secret listen keeps for name, said on Notes; the zero secret
+// when none is kept.
+func (o sourceOptions) kept(env *environ, name string) (secret, error) {
+	s, err := keptSecret(env, name)
+	if err != nil || s.value == "" {
 		return s, err
 	}
 	if o.Notes != nil {

@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/hooklab/hooklab/receiver"
@@ -601,6 +603,8 @@ func TestResolveSecretCannotKeep(t *testing.T) {
 		wantErr     string // a usage error saying this
 		keptBefore  bool   // a kept file is there: it must be left as it is
 		wantFile    string // what the kept file holds after
+		fresh       bool   // --new-secret
+		root        bool   // needs root, to chown to another user
 	}{
 		{name: "no home", env: map[string]string{}, wantNotKept: "neither $XDG_CONFIG_HOME nor $HOME is set"},
 		{name: "relative XDG_CONFIG_HOME", env: map[string]string{"XDG_CONFIG_HOME": "config"}, wantNotKept: "relative"},
@@ -614,9 +618,38 @@ func TestResolveSecretCannotKeep(t *testing.T) {
 			wantErr: "chmod 600", keptBefore: true, wantFile: "kept-secret-value"},
 		{name: "group-readable", setup: func(t *testing.T, dir string) { mustKeep(t, dir, "kept-secret-value", 0o640) },
 			wantErr: "chmod 600", keptBefore: true, wantFile: "kept-secret-value"},
+		{name: "a symlink", setup: func(t *testing.T, dir string) {
+			mustKeepFor(t, dir, "stripe", "kept-secret-value")
+			if err := os.Symlink(filepath.Join(dir, "secret-stripe"), filepath.Join(dir, "secret-github")); err != nil {
+				t.Fatal(err)
+			}
+		}, wantErr: "symbolic link"},
+		{name: "a directory others may enter", setup: func(t *testing.T, dir string) {
+			mustKeep(t, dir, "kept-secret-value", 0o600)
+			mustChmod(t, dir, 0o755)
+		}, wantErr: "chmod 700 ", keptBefore: true, wantFile: "kept-secret-value"},
+		{name: "a directory others may enter, none kept", setup: func(t *testing.T, dir string) {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			mustChmod(t, dir, 0o750)
+		}, wantErr: "chmod 700 ", keptBefore: true, wantFile: ""},
+		{name: "--new-secret in a directory others may enter", fresh: true, setup: func(t *testing.T, dir string) {
+			mustKeep(t, dir, "kept-secret-value", 0o600)
+			mustChmod(t, dir, 0o755)
+		}, wantErr: "chmod 700 ", keptBefore: true, wantFile: "kept-secret-value"},
+		{name: "another user's file", root: true, setup: func(t *testing.T, dir string) {
+			mustKeep(t, dir, "kept-secret-value", 0o600)
+			if err := os.Chown(filepath.Join(dir, "secret-github"), 4242, 4242); err != nil {
+				t.Fatal(err)
+			}
+		}, wantErr: "owned by uid 4242", keptBefore: true, wantFile: "kept-secret-value"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.root && os.Getuid() != 0 {
+				t.Skip("chown to another user needs root")
+			}
 			env, dir := homeEnviron(t)
 			if tt.env != nil {
 				env = &environ{getenv: func(k string) string { return tt.env[k] }}
@@ -624,7 +657,7 @@ func TestResolveSecretCannotKeep(t *testing.T) {
 			if tt.setup != nil {
 				tt.setup(t, dir)
 			}
-			s, err := resolveSecret(nil, "", env, bytes.NewReader(testRandom()), "github", false)
+			s, err := resolveSecret(nil, "", env, bytes.NewReader(testRandom()), "github", tt.fresh)
 			if tt.wantErr != "" {
 				if !errors.As(err, new(usageError)) || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("resolveSecret = %+v, %v; want a usage error saying %q", s, err, tt.wantErr)
@@ -646,6 +679,74 @@ func TestResolveSecretCannotKeep(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// mustKeepFor writes value as the secret kept for provider in dir, as
+// listen keeps it: mode 0600 in a directory of mode 0700.
+func mustKeepFor(tb testing.TB, dir, provider, value string) {
+	tb.Helper()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "secret-"+provider), []byte(value), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// mustChmod sets path's mode, past the umask.
+func mustChmod(tb testing.TB, path string, mode os.FileMode) {
+	tb.Helper()
+	if err := os.Chmod(path, mode); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// TestResolveSecretRace: listens started at once for the first time each
+// generate a secret; one is kept, and every one of them verifies with it,
+// the others saying it was generated earlier, never showing their own.
+func TestResolveSecretRace(t *testing.T) {
+	const runs = 12
+	for round := range 10 {
+		env, dir := homeEnviron(t)
+		type result struct {
+			s   secret
+			err error
+		}
+		results := make(chan result, runs)
+		var start, done sync.WaitGroup
+		start.Add(1)
+		for i := range runs {
+			done.Add(1)
+			go func() {
+				defer done.Done()
+				random := bytes.NewReader(secretRandom(fmt.Sprintf("run %d", i)))
+				start.Wait()
+				s, err := resolveSecret(nil, "", env, random, "github", false)
+				results <- result{s, err}
+			}()
+		}
+		start.Done()
+		done.Wait()
+		close(results)
+		held := mustReadKept(t, dir, "github")
+		generated := 0
+		for r := range results {
+			if r.err != nil {
+				t.Fatalf("round %d: resolveSecret: %v", round, r.err)
+			}
+			if r.s.value != held || r.s.keptIn != filepath.Join(dir, "secret-github") || r.s.notKept != "" {
+				t.Fatalf("round %d: a listen uses %+v, but the kept file holds %q", round, r.s, held)
+			}
+			if r.s.generated {
+				generated++
+			} else if d := r.s.describe(); d != "generated earlier, kept in "+r.s.keptIn {
+				t.Fatalf("round %d: a listen that lost the race says %q", round, d)
+			}
+		}
+		if generated != 1 {
+			t.Fatalf("round %d: %d listens say they generated the kept secret, want 1", round, generated)
+		}
 	}
 }
 

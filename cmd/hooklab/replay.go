@@ -289,7 +289,8 @@ func signerOf(rec *capture.Record, o replayOptions) string {
 }
 
 // replaySchemes builds the scheme of every provider that re-signs one of
-// recs, when --resign asks for it, before anything is sent.
+// recs, when --resign asks for it, before anything is sent. With no secret
+// configured, each provider signs with the secret listen keeps for it.
 func replaySchemes(o replayOptions, env *environ, recs []*capture.Record) (map[string]signing.Scheme, error) {
 	if o.ProviderSet {
 		if _, err := provider.Lookup(o.Provider); err != nil {
@@ -299,13 +300,6 @@ func replaySchemes(o replayOptions, env *environ, recs []*capture.Record) (map[s
 	if !o.Resign {
 		return nil, nil
 	}
-	s, err := o.secret(env)
-	if err != nil {
-		return nil, err
-	}
-	if s.value == "" {
-		return nil, noSecretError(o.EnvFile, " (--resign signs with it)")
-	}
 	schemes := map[string]signing.Scheme{}
 	for _, rec := range recs {
 		name := signerOf(rec, o)
@@ -314,6 +308,13 @@ func replaySchemes(o replayOptions, env *environ, recs []*capture.Record) (map[s
 		}
 		if _, err := provider.Lookup(name); err != nil {
 			return nil, usageErrorf("seq %d: %v; name one with --provider", rec.Seq, err)
+		}
+		s, err := o.secretFor(env, name)
+		if err != nil {
+			return nil, err
+		}
+		if s.value == "" {
+			return nil, noSecretError(o.EnvFile, fmt.Sprintf(" (--resign signs with it; none is kept for %s, seq %d's provider)", name, rec.Seq))
 		}
 		if schemes[name], err = schemeFor(name, s, signing.Options{}); err != nil {
 			return nil, err

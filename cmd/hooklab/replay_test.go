@@ -711,3 +711,48 @@ func TestReplayJSONIsTerminalSafe(t *testing.T) {
 		})
 	}
 }
+
+// TestReplayResignKeptSecrets: replay --resign, with no secret configured,
+// signs each delivery with the secret kept for its own provider.
+func TestReplayResignKeptSecrets(t *testing.T) {
+	const githubSecret = "kept-github-0123456789abcdef0123456789"
+	dir := t.TempDir()
+	config := t.TempDir()
+	kept := filepath.Join(config, "hooklab")
+	mustKeepFor(t, kept, "stripe", replayStripeSecret)
+	stripeRec := stripeReplayRecord(t)
+	stripeRec.Seq = 2
+	file := mustCaptureFile(t, dir, replayRecord(1, "push", 200), stripeRec)
+	w := world{dir: dir, env: map[string]string{"XDG_CONFIG_HOME": config}}
+
+	// Only stripe's is kept: seq 1, github's, has none.
+	res := runHooklab(t, w, "replay", file, "--url", mustClosedURL(t), "--resign")
+	checkOutput(t, res, exitUsage, nil, []string{"no secret to sign with", "none is kept for github, seq 1's provider"})
+
+	mustKeepFor(t, kept, "github", githubSecret)
+	target, got := mustRawRecorder(t, 200)
+	res = runHooklab(t, w, "replay", file, "--url", target, "--resign")
+	checkOutput(t, res, exitOK, []string{"signature re-signed"}, []string{
+		"generated for github, kept in " + filepath.Join(kept, "secret-github"),
+		"generated for stripe, kept in " + filepath.Join(kept, "secret-stripe"),
+	})
+	checkNoSecret(t, res, replayStripeSecret, githubSecret)
+	if res.code != exitOK {
+		t.FailNow() // nothing was sent: the recorder would wait in vain
+	}
+	for _, tc := range []struct {
+		provider, secret string
+	}{
+		{provider: signing.ProviderGitHub, secret: githubSecret},
+		{provider: signing.ProviderStripe, secret: replayStripeSecret},
+	} {
+		verifier, err := signing.New(tc.provider, []string{tc.secret}, signing.Options{Tolerance: signing.DefaultTolerance})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := mustRecorded(t, got)
+		if err := signing.Verify(verifier, r.header(t), r.body, testNow); err != nil {
+			t.Errorf("the %s delivery does not verify with the secret kept for %s: %v", tc.provider, tc.provider, err)
+		}
+	}
+}

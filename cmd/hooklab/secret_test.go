@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -325,6 +326,53 @@ func TestBannerTryLinesRun(t *testing.T) {
 			}
 			if code := p.stop(t); code != exitOK {
 				t.Errorf("listen: exit %d", code)
+			}
+		})
+	}
+}
+
+// TestKeptSecretRefused: listen, send and sign refuse, with exit 2 and
+// what to do, a kept secret that is not a regular file of the user's in a
+// directory only the user may enter, and never wait on it: a FIFO at its
+// path once made them hang.
+func TestKeptSecretRefused(t *testing.T) {
+	const value = "kept-secret-value-0123456789abcdef"
+	tests := []struct {
+		name    string
+		setup   func(t *testing.T, dir string) // dir: where secrets are kept
+		wantErr string
+	}{
+		{name: "a FIFO", setup: func(t *testing.T, dir string) {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := syscall.Mkfifo(filepath.Join(dir, "secret-github"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}, wantErr: "is a named pipe, not a regular file"},
+		{name: "a symlink", setup: func(t *testing.T, dir string) {
+			mustKeepFor(t, dir, "stripe", value)
+			if err := os.Symlink(filepath.Join(dir, "secret-stripe"), filepath.Join(dir, "secret-github")); err != nil {
+				t.Fatal(err)
+			}
+		}, wantErr: "is a symbolic link"},
+		{name: "a directory others may enter", setup: func(t *testing.T, dir string) {
+			mustKeepFor(t, dir, "github", value)
+			mustChmod(t, dir, 0o755)
+		}, wantErr: "(mode 0755): run chmod 700 "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			config := t.TempDir()
+			dir := filepath.Join(config, "hooklab")
+			tt.setup(t, dir)
+			w := world{env: map[string]string{"XDG_CONFIG_HOME": config}}
+			for _, args := range [][]string{{"listen", "--addr", "127.0.0.1:0"}, {"send", "--url", mustClosedURL(t)}, {"sign"}} {
+				got := runStopped(t, w, args...)
+				if got.code != exitUsage || !strings.Contains(got.stderr, tt.wantErr) || !strings.Contains(got.stderr, dir) {
+					t.Errorf("%s: exit %d, want %d and an error saying %q about %s\nstderr:\n%s", args[0], got.code, exitUsage, tt.wantErr, dir, got.stderr)
+				}
+				checkNoSecret(t, got, value)
 			}
 		})
 	}

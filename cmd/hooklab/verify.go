@@ -134,7 +134,8 @@ func runVerify(ctx context.Context, sys system, o verifyOptions) error {
 	if in.Provider, err = verifyProvider(o, env, recordProvider); err != nil {
 		return err
 	}
-	s, err := o.secret(env)
+	// The kept secret is the delivery's provider's, as listen kept it.
+	s, err := o.secretFor(env, in.Provider)
 	if err != nil {
 		return err
 	}

@@ -236,3 +236,21 @@ func TestVerifySecretFile(t *testing.T) {
 		t.Errorf("exit %d, stdout %s, stderr %s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestVerifyCaptureKeptSecret: verify FILE, with no secret configured,
+// verifies with the secret kept for the delivery's own provider, the one
+// listen --provider stripe --record kept, not the environment's github.
+func TestVerifyCaptureKeptSecret(t *testing.T) {
+	dir := t.TempDir()
+	config := t.TempDir()
+	mustKeepFor(t, filepath.Join(config, "hooklab"), "stripe", replayStripeSecret)
+	file := mustCaptureFile(t, dir, stripeReplayRecord(t))
+	w := world{dir: dir, env: map[string]string{"XDG_CONFIG_HOME": config}}
+	res := runHooklab(t, w, "verify", file, "--seq", "1")
+	checkOutput(t, res, exitOK, []string{"stripe signature"}, []string{"generated for stripe, kept in " + filepath.Join(config, "hooklab", "secret-stripe")})
+	checkNoSecret(t, res, replayStripeSecret)
+
+	// --provider still says which kept secret: github's is not kept.
+	res = runHooklab(t, w, "verify", file, "--seq", "1", "--provider", "github")
+	checkOutput(t, res, exitUsage, nil, []string{"no secret to verify with"})
+}
