@@ -78,6 +78,12 @@ type Config struct {
 	// of its own, with no proxy from the environment, no transparent
 	// compression and limits from Timeout and Concurrency.
 	Transport http.RoundTripper
+	// HTTPS says the listener serves HTTPS, so that X-Forwarded-Proto says
+	// https even where the request does not show it: a listener that
+	// wraps its TLS connections (capture.Listener, which keeps request
+	// heads as they came) hands net/http connections that are not
+	// *tls.Conn, and the request's TLS field is then nil.
+	HTTPS bool
 }
 
 // Forwarder forwards deliveries to the app. It is safe for concurrent use.
@@ -95,6 +101,7 @@ type Forwarder struct {
 	transport http.RoundTripper
 	log       *slog.Logger
 	errorLog  *log.Logger
+	https     bool // the listener serves HTTPS (Config.HTTPS)
 }
 
 // New returns a Forwarder for cfg. It fails with a clear error when the URL
@@ -128,6 +135,7 @@ func New(cfg Config) (*Forwarder, error) {
 		newID:     cfg.NewID,
 		transport: cfg.Transport,
 		log:       cfg.Log,
+		https:     cfg.HTTPS,
 	}
 	f.gate = make(chan struct{}, orDefault(cfg.Concurrency, DefaultConcurrency))
 	if f.now == nil {
@@ -390,6 +398,9 @@ func (f *Forwarder) rewrite(pr *httputil.ProxyRequest, body *bodySource, signed 
 	// it, and pass that 100 on to the sender.
 	out.Header.Del("Expect")
 	pr.SetXForwarded()
+	if f.https {
+		out.Header.Set("X-Forwarded-Proto", "https")
+	}
 
 	out.Body, out.GetBody = body.reader(), func() (io.ReadCloser, error) { return body.reader(), nil }
 	out.ContentLength = int64(len(body.body))

@@ -852,3 +852,24 @@ func TestForwardSenderThatDoesNotReadTheAnswer(t *testing.T) {
 		t.Errorf("outcome = %+v, want answered 200 with forward_timeout: the sender did not read", out)
 	}
 }
+
+// Behind a listener that serves HTTPS, X-Forwarded-Proto says https even
+// though the request shows no TLS (capture.Listener wraps the TLS
+// connections, so net/http does not see them as such).
+func TestForwardProtoOfAnHTTPSListener(t *testing.T) {
+	for _, https := range []bool{false, true} {
+		t.Run(fmt.Sprint("HTTPS=", https), func(t *testing.T) {
+			app, got := mustApp(t, func(w http.ResponseWriter, _ *http.Request) {})
+			f := mustForwarder(t, forward.Config{URL: mustURL(t, app.URL), HTTPS: https})
+			r, d := newDelivery(t.Context(), []byte(`{}`), http.Header{"X-Forwarded-Proto": {"ftp"}})
+			f.Handoff(httptest.NewRecorder(), r, d)
+			want := "http"
+			if https {
+				want = "https"
+			}
+			if proto := receive(t, got, "request at the app").Header.Values("X-Forwarded-Proto"); !slices.Equal(proto, []string{want}) {
+				t.Errorf("X-Forwarded-Proto = %q, want %q", proto, want)
+			}
+		})
+	}
+}

@@ -127,6 +127,7 @@ type hubConfig struct {
 	forwardAll bool
 	events     []string
 	o          hubOptions
+	https      bool // the listener serves HTTPS: X-Forwarded-Proto says so
 }
 
 func resolveHub(o hubOptions) (hubConfig, error) {
@@ -235,7 +236,7 @@ func openHub(sys system, h hubConfig, listenScheme signing.Scheme, log *slog.Log
 	if h.forwardTo != nil {
 		fc := forward.Config{
 			URL: h.forwardTo, Timeout: h.o.ForwardTimeout, Concurrency: h.o.ForwardConcurrency,
-			Log: log, Now: sys.now,
+			Log: log, Now: sys.now, HTTPS: h.https,
 		}
 		if h.o.ForwardSecret != "" || h.o.ForwardProvider != "" {
 			resign, strip, err := resignScheme(h.o, listenScheme, sys.now())

@@ -230,6 +230,7 @@ func runListen(ctx context.Context, sys system, o listenOptions) error {
 	if err != nil {
 		return fail(err)
 	}
+	cfg.hub.https = o.TLS.requested()
 	hb, err := openHub(sys, cfg.hub, scheme, log)
 	if err != nil {
 		return fail(err)

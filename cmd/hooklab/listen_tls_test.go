@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -63,5 +65,34 @@ func TestListenExplainsAFailedSignature(t *testing.T) {
 	recs := recordsWith(mustJSONRecords(t, p.stdout.String()), "delivery")
 	if len(recs) != 1 || !strings.Contains(recs[0]["why"].(string), "newline") {
 		t.Errorf("logged %v", recs)
+	}
+}
+
+// listen --tls --record --forward-to: the capture wraps the TLS
+// connections, and the app is still told the delivery came over https.
+func TestListenTLSForwardSaysHTTPS(t *testing.T) {
+	const secret = "tls-test-secret-0123456789abcdef0123"
+	protos := make(chan string, 1)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case protos <- r.Header.Get("X-Forwarded-Proto"):
+		default:
+		}
+	}))
+	t.Cleanup(app.Close)
+	w := world{env: map[string]string{envSecret: secret}, clock: time.Now}
+	p := startListen(t, w, "listen", "--addr", "127.0.0.1:0", "--log-format", "json", "--tls",
+		"--record", filepath.Join(t.TempDir(), "rec.ndjson"), "--forward-to", app.URL)
+	cert, _ := recordsWith(mustJSONRecords(t, p.stdout.String()), "listening")[0]["tls_cert"].(string)
+	if got := runHooklab(t, w, "send", "push", "--url", p.webhookURL, "--cacert", cert); got.code != exitOK {
+		t.Fatalf("send: exit %d\n%s%s", got.code, got.stdout, got.stderr)
+	}
+	select {
+	case proto := <-protos:
+		if proto != "https" {
+			t.Errorf("the app got X-Forwarded-Proto %q, want https", proto)
+		}
+	case <-time.After(failsafe):
+		t.Fatal("the app got nothing")
 	}
 }
