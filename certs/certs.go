@@ -47,6 +47,8 @@ const renewBefore = 24 * time.Hour
 const (
 	CertFile = "cert.pem"
 	KeyFile  = "key.pem"
+	// lockFile is locked while a run looks for, or makes, the pair.
+	lockFile = ".lock"
 )
 
 // DefaultHosts are the names every generated certificate is for.
@@ -168,11 +170,20 @@ func hasBlock(data []byte, suffix string) bool {
 // now or ends within a day. certPath is the absolute path of the PEM a
 // client trusts; created says whether it was made now. A directory holding
 // one file without the other, or files that do not load, is an error, not
-// overwritten.
+// overwritten. Runs that share dir take turns (a lock on the file .lock in it), so
+// that listeners started at once use one certificate.
 func LoadOrCreate(dir string, now time.Time) (cert tls.Certificate, certPath string, created bool, err error) {
 	if dir, err = filepath.Abs(dir); err != nil {
 		return tls.Certificate{}, "", false, err
 	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return tls.Certificate{}, "", false, fmt.Errorf("cannot make the certificate directory: %w", err)
+	}
+	unlock, err := lockDir(dir)
+	if err != nil {
+		return tls.Certificate{}, "", false, fmt.Errorf("cannot lock the certificate directory: %w", err)
+	}
+	defer unlock()
 	certPath, keyPath := filepath.Join(dir, CertFile), filepath.Join(dir, KeyFile)
 	certThere, keyThere := exists(certPath), exists(keyPath)
 	switch {
@@ -187,9 +198,6 @@ func LoadOrCreate(dir string, now time.Time) (cert tls.Certificate, certPath str
 		return cert, certPath, false, nil
 	case certThere || keyThere:
 		return tls.Certificate{}, "", false, fmt.Errorf("%s holds only one of %s and %s; remove it to make a new pair", dir, CertFile, KeyFile)
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return tls.Certificate{}, "", false, fmt.Errorf("cannot make the certificate directory: %w", err)
 	}
 	certPEM, keyPEM, err := SelfSigned(nil, now, rand.Reader)
 	if err != nil {

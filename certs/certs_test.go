@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"log"
@@ -20,6 +21,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -455,5 +457,40 @@ func TestClientConfigErrors(t *testing.T) {
 				t.Fatalf("got %v, want an error saying %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// Runs started at once into one directory make one certificate between
+// them, and each loads a pair that matches.
+func TestLoadOrCreateConcurrently(t *testing.T) {
+	for round := range 5 {
+		dir := filepath.Join(t.TempDir(), fmt.Sprint("tls-", round))
+		const runs = 8
+		fingerprints := make(chan string, runs)
+		errs := make(chan error, runs)
+		var wg sync.WaitGroup
+		for range runs {
+			wg.Go(func() {
+				cert, _, _, err := LoadOrCreate(dir, time.Now())
+				if err != nil {
+					errs <- err
+					return
+				}
+				fingerprints <- Fingerprint(cert.Leaf)
+			})
+		}
+		wg.Wait()
+		close(errs)
+		close(fingerprints)
+		for err := range errs {
+			t.Errorf("round %d: %v", round, err)
+		}
+		seen := map[string]bool{}
+		for fp := range fingerprints {
+			seen[fp] = true
+		}
+		if len(seen) != 1 {
+			t.Errorf("round %d: %d certificates for one directory, want 1", round, len(seen))
+		}
 	}
 }
