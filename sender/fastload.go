@@ -379,15 +379,7 @@ func runFast(ctx context.Context, cfg LoadConfig, now func() time.Time) (*LoadRe
 	<-dispatched
 	<-progressDone
 
-	rep := l.report(results)
-	rep.Interrupted = interrupted
-	if cfg.Progress != nil {
-		cfg.Progress(rep.LoadStats)
-	}
-	if err := context.Cause(run); err != nil && !rep.Interrupted {
-		return rep, err
-	}
-	return rep, nil
+	return l.conclude(results, interrupted, run, cfg.Progress)
 }
 
 // send sends the worker's current request and counts what came of it.

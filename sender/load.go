@@ -319,15 +319,7 @@ func RunLoad(ctx context.Context, cfg LoadConfig) (*LoadReport, error) {
 	<-dispatched
 	<-progressDone
 
-	rep := l.report(results)
-	rep.Interrupted = interrupted
-	if cfg.Progress != nil {
-		cfg.Progress(rep.LoadStats)
-	}
-	if err := context.Cause(run); err != nil && !rep.Interrupted {
-		return rep, err
-	}
-	return rep, nil
+	return l.conclude(results, interrupted, run, cfg.Progress)
 }
 
 // loadRun is what a run's workers share: counts the progress line reads
@@ -492,6 +484,22 @@ func (t *errorTally) errors() LoadErrors {
 }
 
 // report merges the workers' results.
+// conclude is how both clients finish a run: the report of its workers'
+// results, shown to progress one last time, and the run's cause of ending
+// as the error unless it was interrupted (an interrupted run reports what
+// it did, without an error).
+func (l *loadRun) conclude(results []workerResult, interrupted bool, run context.Context, progress func(LoadStats)) (*LoadReport, error) {
+	rep := l.report(results)
+	rep.Interrupted = interrupted
+	if progress != nil {
+		progress(rep.LoadStats)
+	}
+	if err := context.Cause(run); err != nil && !rep.Interrupted {
+		return rep, err
+	}
+	return rep, nil
+}
+
 func (l *loadRun) report(results []workerResult) *LoadReport {
 	rep := &LoadReport{LoadStats: l.stats(), Statuses: map[int]int{}, Reasons: map[int]string{}}
 	var n int
