@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/hooklab/hooklab/internal/ptytest"
 )
 
 // logLineStart starts every line of listen's text log.
@@ -20,7 +22,7 @@ var logLineStart = regexp.MustCompile(`^\d\d:\d\d:\d\d\.\d{3} `)
 // Written elsewhere the same line is one long line (the golden files).
 func TestListenLogFitsTheTerminal(t *testing.T) {
 	const secret = "listen-tty-secret-0123456789abcdef"
-	tty, output := mustCheckPTY(t, 120)
+	tty, output := ptytest.Open(t, 120)
 	ready := filepath.Join(t.TempDir(), "addr")
 	w := world{terminal: true, env: map[string]string{"COLUMNS": "60", envSecret: secret}}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -2,42 +2,13 @@ package term
 
 import (
 	"os"
-	"strconv"
 	"testing"
 
-	"golang.org/x/sys/unix"
+	"github.com/hooklab/hooklab/internal/ptytest"
 )
 
-// openPTY opens a pseudo-terminal of the given width and returns its
-// terminal end, the one a program writes to.
-func openPTY(tb testing.TB, cols uint16) *os.File {
-	tb.Helper()
-	master, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
-	if err != nil {
-		tb.Skipf("no pseudo-terminals here: %v", err)
-	}
-	tb.Cleanup(func() { master.Close() })
-	fd := int(master.Fd())
-	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
-		tb.Fatal(err)
-	}
-	n, err := unix.IoctlGetInt(fd, unix.TIOCGPTN)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := unix.IoctlSetWinsize(fd, unix.TIOCSWINSZ, &unix.Winsize{Row: 24, Col: cols}); err != nil {
-		tb.Fatal(err)
-	}
-	tty, err := os.OpenFile("/dev/pts/"+strconv.Itoa(n), os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { tty.Close() })
-	return tty
-}
-
 func TestWidth(t *testing.T) {
-	tty := openPTY(t, 97)
+	tty, _ := ptytest.Open(t, 97)
 	file, err := os.Create(t.TempDir() + "/out")
 	if err != nil {
 		t.Fatal(err)
