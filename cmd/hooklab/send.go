@@ -268,7 +268,7 @@ func choosePayload(o sendOptions, plan *sendPlan, explicit bool) error {
 	} else {
 		var ok bool
 		if f, ok = fixtures.Lookup(o.Fixture); !ok {
-			if near := nearest(o.Fixture, fixtures.Names()); near != "" {
+			if near := fixtures.Nearest(o.Fixture); near != "" {
 				return usageErrorf("no fixture %q; did you mean %s? (hooklab send --list shows them all)", o.Fixture, near)
 			}
 			return usageErrorf("no fixture %q; the fixtures are %s (or send any file with --file)", o.Fixture, strings.Join(fixtures.Names(), ", "))
@@ -620,44 +620,4 @@ func bodyProviderFlags(providerName string, o sendOptions) error {
 		}
 	}
 	return nil
-}
-
-// nearest returns the name among names closest to s, when one is close
-// enough to be what was meant: the same once case and - _ . are set
-// aside, or at most two edits away. "" otherwise.
-func nearest(s string, names []string) string {
-	fold := func(x string) string {
-		return strings.NewReplacer("-", "", "_", "", ".", "", " ", "").Replace(strings.ToLower(x))
-	}
-	best, bestDist := "", 3
-	for _, n := range names {
-		if fold(n) == fold(s) {
-			return n
-		}
-		if d := editDistance(fold(s), fold(n)); d < bestDist {
-			best, bestDist = n, d
-		}
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
