@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -107,6 +108,20 @@ func rawKeys(secrets []string) []*keyedMAC {
 		keys[i] = newKeyedMAC(sha256.New, []byte(s))
 	}
 	return keys
+}
+
+// NewSecret makes a secret of 32 bytes from random in provider's form:
+// "whsec_" and base64 for Standard Webhooks (what StandardKey decodes),
+// hex otherwise. It fails only when random does.
+func NewSecret(provider string, random io.Reader) (string, error) {
+	b := make([]byte, 32)
+	if _, err := io.ReadFull(random, b); err != nil {
+		return "", fmt.Errorf("cannot generate a secret: %w", err)
+	}
+	if provider == ProviderStandard {
+		return "whsec_" + base64.StdEncoding.EncodeToString(b), nil
+	}
+	return hex.EncodeToString(b), nil
 }
 
 // StandardKey returns the HMAC key of a Standard Webhooks secret: the

@@ -965,3 +965,30 @@ func TestProviderStreaming(t *testing.T) {
 		}
 	}
 }
+
+// NewSecret makes each provider's secret in the form its scheme takes, from
+// 32 bytes of random; a failing random is an error.
+func TestNewSecret(t *testing.T) {
+	random := bytes.Repeat([]byte{0xab}, 32)
+	for _, p := range signing.Providers() {
+		t.Run(p, func(t *testing.T) {
+			s, err := signing.NewSecret(p, bytes.NewReader(random))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := hex.EncodeToString(random)
+			if p == signing.ProviderStandard {
+				want = "whsec_" + base64.StdEncoding.EncodeToString(random)
+			}
+			if s != want {
+				t.Errorf("NewSecret = %q, want %q", s, want)
+			}
+			if _, err := signing.New(p, []string{s}, signing.Options{}); err != nil {
+				t.Errorf("the scheme refuses the secret it made: %v", err)
+			}
+		})
+	}
+	if _, err := signing.NewSecret(signing.ProviderGitHub, bytes.NewReader(random[:5])); err == nil {
+		t.Error("NewSecret with 5 random bytes: no error")
+	}
+}

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -304,7 +302,7 @@ func resolveSecret(flagValues []string, file string, env *environ, random io.Rea
 	if refusedStore(storeErr) {
 		return secret{}, usageError{storeErr}
 	}
-	v, err := generateSecret(providerName, random)
+	v, err := signing.NewSecret(providerName, random)
 	if err != nil {
 		return secret{}, err
 	}
@@ -351,19 +349,6 @@ func keptSecret(env *environ, providerName string) (secret, error) {
 		return secret{}, usageError{err}
 	}
 	return secret{value: v, source: sourceKept, keptIn: store.Path(providerName), keptFor: providerName}, nil
-}
-
-// generateSecret makes a secret of 32 random bytes in the provider's form:
-// whsec_ and base64 for Standard Webhooks, hex otherwise.
-func generateSecret(providerName string, random io.Reader) (string, error) {
-	b := make([]byte, 32)
-	if _, err := io.ReadFull(random, b); err != nil {
-		return "", fmt.Errorf("cannot generate a secret: %w", err)
-	}
-	if providerName == signing.ProviderStandard {
-		return "whsec_" + base64.StdEncoding.EncodeToString(b), nil
-	}
-	return hex.EncodeToString(b), nil
 }
 
 // resolveProvider reads --provider, else HOOKLAB_PROVIDER, else github.

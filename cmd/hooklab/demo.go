@@ -50,7 +50,7 @@ func runDemo(ctx context.Context, sys system, providerName, colorFlag string) er
 	if _, err := provider.Lookup(providerName); err != nil {
 		return usageErrorf("--provider: %v", err)
 	}
-	secret, err := generateSecret(providerName, sys.random)
+	secret, err := signing.NewSecret(providerName, sys.random)
 	if err != nil {
 		return err
 	}

@@ -33,7 +33,7 @@ func secretCommand(sys system, onUsageError cli.OnUsageErrorFunc) *cli.Command {
 			if err != nil {
 				return err
 			}
-			s, err := generateSecret(name, sys.random)
+			s, err := signing.NewSecret(name, sys.random)
 			if err != nil {
 				return err
 			}
