@@ -1,6 +1,16 @@
 package receiver
 
-import "sync"
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/hooklab/hooklab/internal/term"
+)
 
 // Stats counts answers by status and accepted deliveries by event.
 type Stats struct {
@@ -63,4 +73,57 @@ func (s *Stats) snapshot() StatsSnapshot {
 	}
 	snap.OtherEvents = s.other
 	return snap
+}
+
+// Summary is the snapshot in words, the line a listener prints when it
+// stops: "stopped after 3 requests; by status: 200 OK: 2, 401
+// Unauthorized: 1; accepted by event: push: 2". Event names come from the
+// senders, so each is one field, quoted when it is not plain text: a name
+// such as "ping: 9999, push" cannot forge the counts.
+func (s StatsSnapshot) Summary() string {
+	var b strings.Builder
+	noun := "requests"
+	if s.Total == 1 {
+		noun = "request"
+	}
+	fmt.Fprintf(&b, "stopped after %d %s", s.Total, noun)
+	if len(s.ByStatus) > 0 {
+		fmt.Fprintf(&b, "; by status: %s", countList(s.ByStatus, statusWords))
+	}
+	if len(s.ByEvent) > 0 {
+		fmt.Fprintf(&b, "; accepted by event: %s", countList(s.ByEvent, term.Field))
+	}
+	if s.OtherEvents > 0 {
+		fmt.Fprintf(&b, "; other events: %d", s.OtherEvents)
+	}
+	return b.String()
+}
+
+// LogAttrs are the snapshot as the attributes of a log record: total,
+// by_status, by_event, and other_events when there are any.
+func (s StatsSnapshot) LogAttrs() []any {
+	attrs := []any{"total", s.Total, "by_status", s.ByStatus, "by_event", s.ByEvent}
+	if s.OtherEvents > 0 {
+		attrs = append(attrs, "other_events", s.OtherEvents)
+	}
+	return attrs
+}
+
+// countList formats counts as "key: n, key: n" in key order.
+func countList[K cmp.Ordered](counts map[K]int, name func(K) string) string {
+	keys := slices.Sorted(maps.Keys(counts))
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s: %d", name(k), counts[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// statusWords names a status in the summary: "200 OK", and "dropped (no
+// answer)" for the deliveries a scripted drop closed without an answer.
+func statusWords(st int) string {
+	if st == 0 {
+		return "dropped (no answer)"
+	}
+	return fmt.Sprintf("%d %s", st, http.StatusText(st))
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
@@ -11,8 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/hooklab/hooklab/receiver"
 )
 
 // listen as a CI step for a sender: a retrying sender (exponential
@@ -150,24 +147,6 @@ func TestListenScriptedShowsRetries(t *testing.T) {
 	}
 	if out := p.stdout.String(); !strings.Contains(out, "d-again") || !strings.Contains(out, "attempt 2") {
 		t.Errorf("the summary does not show the retry:\n%s", out)
-	}
-}
-
-func TestStatusWords(t *testing.T) {
-	for st, want := range map[int]string{200: "200 OK", 503: "503 Service Unavailable", 0: "dropped (no answer)"} {
-		if got := statusWords(st); got != want {
-			t.Errorf("statusWords(%d) = %q, want %q", st, got, want)
-		}
-	}
-}
-
-// An event name with separators cannot forge the summary's counts.
-func TestSummaryQuotesEventNames(t *testing.T) {
-	var b bytes.Buffer
-	printSummary(&b, nil, listenConfig{}, receiver.StatsSnapshot{Total: 2, ByStatus: map[int]int{200: 2},
-		ByEvent: map[string]int{"ping: 9999, push": 1, "push": 1}})
-	if want := `accepted by event: "ping: 9999, push": 1, push: 1`; !strings.Contains(b.String(), want) {
-		t.Errorf("summary %q, want it to contain %q", b.String(), want)
 	}
 }
 

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -609,39 +607,10 @@ func isLoopback(host string) bool {
 // printSummary reports the counts at shutdown.
 func printSummary(w io.Writer, log *slog.Logger, cfg listenConfig, s receiver.StatsSnapshot) {
 	if cfg.json {
-		attrs := []any{"total", s.Total, "by_status", s.ByStatus, "by_event", s.ByEvent}
-		if s.OtherEvents > 0 {
-			attrs = append(attrs, "other_events", s.OtherEvents)
-		}
-		log.Info("stopped", attrs...)
+		log.Info("stopped", s.LogAttrs()...)
 		return
 	}
-	noun := "requests"
-	if s.Total == 1 {
-		noun = "request"
-	}
-	fmt.Fprintf(w, "stopped after %d %s", s.Total, noun)
-	if len(s.ByStatus) > 0 {
-		fmt.Fprintf(w, "; by status: %s", countList(s.ByStatus, statusWords))
-	}
-	if len(s.ByEvent) > 0 {
-		// Event names come from the senders: quoted if they are not plain text.
-		fmt.Fprintf(w, "; accepted by event: %s", countList(s.ByEvent, term.Field))
-	}
-	if s.OtherEvents > 0 {
-		fmt.Fprintf(w, "; other events: %d", s.OtherEvents)
-	}
-	fmt.Fprintln(w)
-}
-
-// countList formats counts as "key: n, key: n" in key order.
-func countList[K cmp.Ordered](counts map[K]int, name func(K) string) string {
-	keys := slices.Sorted(maps.Keys(counts))
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s: %d", name(k), counts[k]))
-	}
-	return strings.Join(parts, ", ")
+	fmt.Fprintln(w, s.Summary())
 }
 
 // loopback reports whether listen is bound to this machine only: then an
@@ -691,13 +660,4 @@ func memoryLimit(cfg listenConfig, captures bool, getenv func(string) string) (i
 		limit += ringBytes
 	}
 	return limit, true
-}
-
-// statusWords names a status in the stop summary: "200 OK", and "dropped"
-// for the deliveries --drop closed without an answer.
-func statusWords(st int) string {
-	if st == 0 {
-		return "dropped (no answer)"
-	}
-	return fmt.Sprintf("%d %s", st, http.StatusText(st))
 }
