@@ -113,6 +113,36 @@ type Cause struct {
 	Message string `json:"message"`
 }
 
+// Explainer returns a function for a receiver (receiver.Config.Explain)
+// that says in one line (Summary) why a delivery's signature failed, for a
+// listener of provider verifying with secrets and tolerance. At most
+// concurrent diagnoses run at once (each may take milliseconds of CPU, and
+// anyone who can reach the listener can send failing signatures); a
+// failure past them gets "", and is logged without an explanation.
+func Explainer(provider string, secrets []string, tolerance time.Duration, concurrent int) func(h http.Header, body []byte, now time.Time) string {
+	gate := make(chan struct{}, max(concurrent, 1))
+	return func(h http.Header, body []byte, now time.Time) string {
+		return gated(gate, func() string {
+			return Summary(Explain(Input{
+				Provider: provider, Secrets: secrets,
+				Header: h, Body: body, Now: now, Tolerance: tolerance,
+			}))
+		})
+	}
+}
+
+// gated runs explain when gate has room, holding a place in it meanwhile,
+// and returns "" at once when it is full.
+func gated(gate chan struct{}, explain func() string) string {
+	select {
+	case gate <- struct{}{}:
+		defer func() { <-gate }()
+	default:
+		return ""
+	}
+	return explain()
+}
+
 // Summary returns one line for a log: "likely cause: ...; or ...", or, with
 // no cause, that none of the known ones matches.
 func Summary(causes []Cause) string {

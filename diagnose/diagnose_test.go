@@ -621,3 +621,32 @@ func TestExplainHostileHeadersBounded(t *testing.T) {
 		})
 	}
 }
+
+// The Explainer a receiver calls says the Summary of Explain for the
+// delivery it is given.
+func TestExplainer(t *testing.T) {
+	body := []byte(testBody + "\n") // a newline added after signing
+	h := mustSign(t, signing.ProviderGitHub, secretFor(signing.ProviderGitHub), []byte(testBody), "msg_9", testNow)
+	in := delivery(signing.ProviderGitHub, h, string(body))
+	explain := Explainer(signing.ProviderGitHub, in.Secrets, 0, 2)
+	got, want := explain(h, body, testNow), Summary(Explain(in))
+	if got != want || !strings.HasPrefix(got, "likely cause") {
+		t.Errorf("Explainer = %q, want %q", got, want)
+	}
+}
+
+// A diagnosis past the gate's room is not run: the failure is logged
+// without an explanation, and a flood of failing signatures costs at most
+// the gate's size in CPU.
+func TestGated(t *testing.T) {
+	gate := make(chan struct{}, 1)
+	ran := false
+	if got := gated(gate, func() string { ran = true; return "why" }); got != "why" || !ran || len(gate) != 0 {
+		t.Fatalf("with room: %q, ran %v, gate holds %d", got, ran, len(gate))
+	}
+	gate <- struct{}{} // another diagnosis runs
+	ran = false
+	if got := gated(gate, func() string { ran = true; return "why" }); got != "" || ran {
+		t.Errorf("with no room: %q, ran %v; want nothing run", got, ran)
+	}
+}

@@ -257,7 +257,9 @@ func runListen(ctx context.Context, sys system, o listenOptions) error {
 		Logger: log, Now: sys.now,
 		Forward: fwd, Exec: exec, HandoffRefused: cfg.hub.forwardAll, Events: cfg.hub.events,
 		Observe: observe, FirstSeq: firstSeq, Respond: cfg.fixture.responder(),
-		Explain: explainer(cfg), ExplainInAnswer: cfg.loopback(),
+		// Why a signature failed, two diagnoses at a time.
+		Explain:         diagnose.Explainer(cfg.providerName(), cfg.secret.all(), cfg.tolerance, 2),
+		ExplainInAnswer: cfg.loopback(),
 	})
 	if err != nil {
 		return fail(err)
@@ -619,25 +621,6 @@ func printSummary(w io.Writer, log *slog.Logger, cfg listenConfig, s receiver.St
 func (c listenConfig) loopback() bool {
 	host, _, err := net.SplitHostPort(c.addr)
 	return err == nil && isLoopback(host)
-}
-
-// explainer is the receiver's Explainer: why a signature failed, from the
-// known causes diagnose verifies. At most two diagnoses run at once (each
-// may take milliseconds of CPU); a failure past them is logged without.
-func explainer(cfg listenConfig) receiver.Explainer {
-	gate := make(chan struct{}, 2)
-	return func(h http.Header, body []byte, now time.Time) string {
-		select {
-		case gate <- struct{}{}:
-			defer func() { <-gate }()
-		default:
-			return ""
-		}
-		return diagnose.Summary(diagnose.Explain(diagnose.Input{
-			Provider: cfg.providerName(), Secrets: cfg.secret.all(),
-			Header: h, Body: body, Now: now, Tolerance: cfg.tolerance,
-		}))
-	}
 }
 
 // memoryHeadroom is what listen needs besides the bodies its in-flight
