@@ -151,7 +151,7 @@ func runLoad(ctx context.Context, sys system, o sendOptions) error {
 	stats, err := sender.RunLoad(ctx, sender.LoadConfig{
 		Count: lo.Count, Concurrency: lo.Concurrency, Rate: lo.Rate, Duration: lo.Duration,
 		Build: build, Client: client, Now: sys.now, Progress: progress,
-		Unexpected: func(status int) bool { return !plan.expect.matches(status) },
+		Unexpected: func(status int) bool { return !plan.expect.Matches(status) },
 		// The load client: each request a fresh id from ids, signed for it.
 		Delivery: &plan.delivery, IDs: ids, KeepTime: o.TimestampSet,
 	})
@@ -261,7 +261,7 @@ func newLoadReport(plan sendPlan, first *sender.Request, lo loadOptions, s *send
 		if reason := s.Reasons[status]; reason != "" {
 			r.Reasons[status] = reason
 		}
-		if !plan.expect.matches(status) {
+		if !plan.expect.Matches(status) {
 			r.Unexpected += n
 			r.unexpectedBy[status] = true
 		}

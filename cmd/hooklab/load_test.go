@@ -316,7 +316,7 @@ func loadSummaryReport(tb testing.TB) loadReport {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	expect, err := parseExpect([]string{"2xx,401"})
+	expect, err := sender.ParseExpect([]string{"2xx,401"})
 	if err != nil {
 		tb.Fatal(err)
 	}

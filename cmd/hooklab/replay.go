@@ -117,9 +117,9 @@ func runReplay(ctx context.Context, sys system, o replayOptions) error {
 	if err != nil {
 		return err
 	}
-	expect, err := parseExpect(o.Expect)
+	expect, err := sender.ParseExpect(o.Expect)
 	if err != nil {
-		return err
+		return usageError{err}
 	}
 	env, err := o.environ(sys.getenv)
 	if err != nil {
@@ -324,7 +324,7 @@ func replaySchemes(o replayOptions, env *environ, recs []*capture.Record) (map[s
 }
 
 // replaySendPlan describes a replay as send's printer wants it.
-func replaySendPlan(rec *capture.Record, req *sender.Request, o replayOptions, expect expectation, color bool) sendPlan {
+func replaySendPlan(rec *capture.Record, req *sender.Request, o replayOptions, expect sender.Expect, color bool) sendPlan {
 	mode := sender.SignatureMode("as recorded")
 	prov := rec.Verdict.Provider
 	if o.Resign {

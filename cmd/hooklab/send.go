@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -140,7 +139,7 @@ func payloadEventProviders() string {
 type sendPlan struct {
 	delivery sender.Delivery
 	source   string // "fixture push" or "file payload.json"
-	expect   expectation
+	expect   sender.Expect
 	json     bool
 	color    bool
 	timeout  time.Duration
@@ -159,8 +158,8 @@ func resolveSend(ctx context.Context, sys system, o sendOptions) (sendPlan, erro
 	if plan.color, err = resolveColor(sys, o.Color, o.JSON); err != nil {
 		return plan, err
 	}
-	if plan.expect, err = parseExpect(o.Expect); err != nil {
-		return plan, err
+	if plan.expect, err = sender.ParseExpect(o.Expect); err != nil {
+		return plan, usageError{err}
 	}
 	d := &plan.delivery
 	if d.Signature, err = sender.ParseSignatureMode(o.Signature); err != nil {
@@ -338,53 +337,6 @@ func userAgent() string {
 	return "hooklab/" + v
 }
 
-// expectation is the set of statuses --expect accepts.
-type expectation struct {
-	codes   []int
-	classes []int // 2 for 2xx
-	words   []string
-}
-
-func parseExpect(values []string) (expectation, error) {
-	var e expectation
-	if len(values) == 0 {
-		values = []string{"2xx"}
-	}
-	for _, v := range values {
-		for _, raw := range strings.Split(v, ",") {
-			part := strings.ToLower(strings.TrimSpace(raw))
-			if len(part) == 3 && strings.HasSuffix(part, "xx") && part[0] >= '1' && part[0] <= '5' {
-				e.classes = append(e.classes, int(part[0]-'0'))
-				e.words = append(e.words, part)
-				continue
-			}
-			n, err := strconv.Atoi(part)
-			if err != nil || n < 100 || n > 599 {
-				return e, usageErrorf("--expect takes a status such as 401 or a class such as 2xx, not %q", strings.TrimSpace(raw))
-			}
-			e.codes = append(e.codes, n)
-			e.words = append(e.words, part)
-		}
-	}
-	return e, nil
-}
-
-func (e expectation) matches(status int) bool {
-	for _, c := range e.codes {
-		if c == status {
-			return true
-		}
-	}
-	for _, c := range e.classes {
-		if status/100 == c {
-			return true
-		}
-	}
-	return false
-}
-
-func (e expectation) String() string { return strings.Join(e.words, " or ") }
-
 // errUnexpected is the exit 1 of an answer that --expect did not expect.
 var errUnexpected = errors.New("unexpected answer")
 
@@ -482,7 +434,7 @@ func newSendReport(plan sendPlan, req *sender.Request, resp *sender.Response, er
 		r.Error = err.Error()
 		return r
 	}
-	r.Status, r.OK = resp.Status, plan.expect.matches(resp.Status)
+	r.Status, r.OK = resp.Status, plan.expect.Matches(resp.Status)
 	r.DurationMS = float64(resp.Duration.Microseconds()) / 1000
 	r.Headers = make(map[string]string, len(resp.Header))
 	for k := range resp.Header {
