@@ -21,6 +21,7 @@ import (
 	"github.com/hooklab/hooklab/forward"
 	"github.com/hooklab/hooklab/internal/term"
 	"github.com/hooklab/hooklab/receiver"
+	"github.com/hooklab/hooklab/replay"
 	"github.com/hooklab/hooklab/sender"
 	"github.com/hooklab/hooklab/show"
 	"github.com/hooklab/hooklab/signing"
@@ -427,23 +428,10 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// recordReplayToApp keeps a replay the inspector sent straight to the app:
-// it never passed the listener, so it has no verdict of hooklab's, only
-// the app's answer.
+// recordReplayToApp keeps a replay the inspector sent straight to the
+// app (replay.AppRecord) in the ring and the capture file.
 func (hb *hub) recordReplayToApp(orig *capture.Record, seq uint64, target string, req *sender.Request, resp *sender.Response, now time.Time) {
-	headers := make([]capture.Header, 0, len(req.Header))
-	for _, f := range req.Header {
-		headers = append(headers, capture.Header{f.Name, f.Value})
-	}
-	app := &receiver.ForwardResult{URL: target, Status: resp.Status, Latency: resp.Duration, Header: resp.Header, Body: resp.Body}
-	rec := capture.FromDelivery(&receiver.Delivery{
-		Seq: seq, Received: now, Body: req.Body, BodyRead: true,
-		Reason: receiver.Reason("replayed_to_app"), Detail: "replayed from the inspector straight to the app at " + target + "; hooklab did not verify it",
-		Provider: orig.Verdict.Provider, Event: orig.Verdict.Event, Action: orig.Verdict.Action, ID: orig.Verdict.Delivery,
-		Summary: orig.Verdict.Summary, Forward: app, Answered: resp.Status,
-	}, headers, capture.OrderWire)
-	rec.Method, rec.Target, rec.Proto = orig.Method, req.URL.RequestURI(), "HTTP/1.1"
-	rec.ReplayOf = orig.Seq
+	rec := replay.AppRecord(orig, seq, target, req, resp, now)
 	hb.ring.Add(rec)
 	if hb.writer != nil {
 		hb.writer.Write(rec)
