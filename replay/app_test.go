@@ -17,7 +17,7 @@ func TestAppRecord(t *testing.T) {
 		Verdict: capture.Verdict{Provider: "github", Event: "push", Delivery: "d-1", Summary: "refs/heads/main"}}
 	req := &sender.Request{Method: http.MethodPost, URL: mustURL(t, "http://127.0.0.1:3000/hook?x=1"),
 		Header: []sender.Field{{Name: "x-github-event", Value: "push"}, {Name: "X-Hub-Signature-256", Value: "sha256=00"}},
-		Body: []byte(`{"zen":"hi"}`)}
+		Body:   []byte(`{"zen":"hi"}`)}
 	resp := &sender.Response{Status: http.StatusAccepted, Duration: 12 * time.Millisecond, Body: []byte("thanks")}
 	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
 	rec := replay.AppRecord(orig, 9, "http://127.0.0.1:3000/hook?x=1", req, resp, now)
