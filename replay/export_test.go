@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/hooklab/hooklab/capture"
+	"github.com/hooklab/hooklab/internal/servetest"
 	"github.com/hooklab/hooklab/replay"
 )
 
@@ -45,11 +46,11 @@ func TestCurlRunsByteExact(t *testing.T) {
 	if !bytes.Contains(out, []byte("recorded\n")) {
 		t.Errorf("curl printed %q, want the recorder's answer", out)
 	}
-	got := mustSeen(t, seen)
+	got := servetest.NextRaw(t, seen)
 	if _, err := os.Stat(pwned); err == nil {
 		t.Errorf("a header value ran as a command:\n%s", cmdline)
 	}
-	lines := strings.Split(strings.TrimSuffix(got.head, "\r\n"), "\r\n")
+	lines := strings.Split(strings.TrimSuffix(got.Head, "\r\n"), "\r\n")
 	if want := "POST /replayed?x=1&y=$(id) HTTP/1.1"; lines[0] != want {
 		t.Errorf("request line %q, want %q", lines[0], want)
 	}
@@ -61,8 +62,8 @@ func TestCurlRunsByteExact(t *testing.T) {
 	if g := lines[2:]; strings.Join(g, "\n") != strings.Join(want, "\n") {
 		t.Errorf("headers differ\n got: %q\nwant: %q\ncommand:\n%s", g, want, cmdline)
 	}
-	if !bytes.Equal(got.body, rec.Body) {
-		t.Errorf("body differs: got %x", got.body)
+	if !bytes.Equal(got.Body, rec.Body) {
+		t.Errorf("body differs: got %x", got.Body)
 	}
 }
 
@@ -252,13 +253,13 @@ func TestCurlDoesNotGlob(t *testing.T) {
 	if out, err := exec.CommandContext(t.Context(), "sh", "-c", cmdline).CombinedOutput(); err != nil {
 		t.Fatalf("%v: %s\ncommand:\n%s", err, out, cmdline)
 	}
-	got := mustSeen(t, seen)
-	if want := "POST /hook?events={push,ping}&ids[]=1 HTTP/1.1"; !strings.HasPrefix(got.head, want+"\r\n") {
-		t.Errorf("request line of %q, want %q", got.head, want)
+	got := servetest.NextRaw(t, seen)
+	if want := "POST /hook?events={push,ping}&ids[]=1 HTTP/1.1"; !strings.HasPrefix(got.Head, want+"\r\n") {
+		t.Errorf("request line of %q, want %q", got.Head, want)
 	}
 	select {
 	case more := <-seen:
-		t.Errorf("curl sent a second request: %q", more.head)
+		t.Errorf("curl sent a second request: %q", more.Head)
 	default:
 	}
 }

@@ -1,12 +1,10 @@
 package replay_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -16,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hooklab/hooklab/capture"
+	"github.com/hooklab/hooklab/internal/servetest"
 	"github.com/hooklab/hooklab/replay"
 	"github.com/hooklab/hooklab/sender"
 	"github.com/hooklab/hooklab/signing"
@@ -39,84 +38,15 @@ func everyByte() []byte {
 	return b
 }
 
-// seenRequest is what the raw recorder read of one request.
-type seenRequest struct {
-	head string // the request line and headers, CRLF-terminated, without the blank line
-	body []byte
-	err  error
-}
+// recordedAnswer is what the raw recorder answers every request with.
+const recordedAnswer = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 9\r\nConnection: close\r\n\r\nrecorded\n"
 
-// mustRecorder starts a raw TCP server on 127.0.0.1:0 that reads each
-// request's bytes as they came (the head up to the blank line, then
-// Content-Length bytes of body), sends them on the returned channel and
-// answers 200. It returns the server's base URL; the test's cleanup stops
-// it.
-func mustRecorder(tb testing.TB) (string, <-chan seenRequest) {
+// mustRecorder starts a raw recorder (servetest.RawRecorder) that answers
+// 200, and returns its base URL.
+func mustRecorder(tb testing.TB) (string, <-chan servetest.RawRequest) {
 	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	seen := make(chan seenRequest, 16)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conn.SetDeadline(time.Now().Add(failsafe))
-			seen <- readRequest(conn)
-			io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 9\r\nConnection: close\r\n\r\nrecorded\n")
-			conn.Close()
-		}
-	}()
-	tb.Cleanup(func() {
-		ln.Close()
-		<-done
-	})
-	return "http://" + ln.Addr().String(), seen
-}
-
-// readRequest reads one request's head and body from conn, byte for byte.
-func readRequest(conn net.Conn) seenRequest {
-	br := bufio.NewReader(conn)
-	var head strings.Builder
-	length := 0
-	for {
-		line, err := br.ReadString('\n')
-		if err != nil {
-			return seenRequest{head: head.String(), err: err}
-		}
-		if line == "\r\n" {
-			break
-		}
-		head.WriteString(line)
-		if name, value, ok := strings.Cut(strings.TrimSuffix(line, "\r\n"), ":"); ok && strings.EqualFold(name, "Content-Length") {
-			if length, err = strconv.Atoi(strings.TrimSpace(value)); err != nil {
-				return seenRequest{head: head.String(), err: err}
-			}
-		}
-	}
-	body := make([]byte, length)
-	_, err := io.ReadFull(br, body)
-	return seenRequest{head: head.String(), body: body, err: err}
-}
-
-// mustSeen waits for the recorder's next request.
-func mustSeen(tb testing.TB, seen <-chan seenRequest) seenRequest {
-	tb.Helper()
-	select {
-	case s := <-seen:
-		if s.err != nil {
-			tb.Fatalf("recorder: %v (head so far %q)", s.err, s.head)
-		}
-		return s
-	case <-time.After(failsafe):
-		tb.Fatal("the recorder saw no request")
-		return seenRequest{}
-	}
+	addr, seen := servetest.RawRecorder(tb, recordedAnswer)
+	return "http://" + addr, seen
 }
 
 func mustURL(tb testing.TB, raw string) *url.URL {
@@ -217,15 +147,15 @@ func TestRoundTripByteExact(t *testing.T) {
 	if resp.Status != 200 || string(resp.Body) != "recorded\n" {
 		t.Errorf("answer %d %q, want the recorder's 200", resp.Status, resp.Body)
 	}
-	got := mustSeen(t, seen)
+	got := servetest.NextRaw(t, seen)
 
 	want := "POST /replayed?x=1 HTTP/1.1\r\nHost: " + target.Host + "\r\n" +
 		strings.Join(keptLines, "\r\n") + "\r\nContent-Length: 512\r\n"
-	if got.head != want {
-		t.Errorf("head differs\n got: %q\nwant: %q", got.head, want)
+	if got.Head != want {
+		t.Errorf("head differs\n got: %q\nwant: %q", got.Head, want)
 	}
-	if !bytes.Equal(got.body, rec.Body) {
-		t.Errorf("body differs: got %d bytes %x, want %x", len(got.body), got.body, rec.Body)
+	if !bytes.Equal(got.Body, rec.Body) {
+		t.Errorf("body differs: got %d bytes %x, want %x", len(got.Body), got.Body, rec.Body)
 	}
 }
 

@@ -1,13 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
-	"io"
-	"net"
 	"net/http"
-	"net/textproto"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +14,7 @@ import (
 
 	"github.com/hooklab/hooklab/capture"
 	"github.com/hooklab/hooklab/internal/golden"
+	"github.com/hooklab/hooklab/internal/servetest"
 	"github.com/hooklab/hooklab/internal/term"
 	"github.com/hooklab/hooklab/sender"
 	"github.com/hooklab/hooklab/signing"
@@ -112,93 +109,31 @@ func mustCaptureFile(tb testing.TB, dir string, recs ...*capture.Record) string 
 	return mustWriteFile(tb, dir, "deliveries.ndjson", b.String())
 }
 
-// recordedRequest is what the raw recorder read of one request.
-type recordedRequest struct {
-	head []string // the request line and header lines
-	body []byte
-	err  error
-}
+// rawAnswer is what the raw recorder answers every request with.
+const rawAnswer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\nConnection: close\r\n\r\n{\"reason\":\"ok\"}"
 
-// header returns the request's headers as net/http reads them.
-func (r recordedRequest) header(tb testing.TB) http.Header {
+// mustRawRecorder starts a servetest.RawRecorder that answers 200 and
+// returns its webhook URL.
+func mustRawRecorder(tb testing.TB) (string, <-chan servetest.RawRequest) {
 	tb.Helper()
-	text := strings.Join(r.head[1:], "\r\n") + "\r\n\r\n"
-	h, err := textproto.NewReader(bufio.NewReader(strings.NewReader(text))).ReadMIMEHeader()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return http.Header(h)
-}
-
-// mustRawRecorder starts a TCP server on 127.0.0.1:0 that reads each
-// request byte for byte, sends it on the channel and answers status. It
-// returns the server's webhook URL; the test's cleanup stops it.
-func mustRawRecorder(tb testing.TB, status int) (string, <-chan recordedRequest) {
-	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	got := make(chan recordedRequest, 16)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conn.SetDeadline(time.Now().Add(failsafe))
-			got <- readRawRequest(conn)
-			io.WriteString(conn, "HTTP/1.1 "+strconv.Itoa(status)+" "+http.StatusText(status)+
-				"\r\nContent-Type: application/json\r\nContent-Length: 15\r\nConnection: close\r\n\r\n{\"reason\":\"ok\"}")
-			conn.Close()
-		}
-	}()
-	tb.Cleanup(func() {
-		ln.Close()
-		<-done
-	})
-	return "http://" + ln.Addr().String() + "/webhook", got
-}
-
-func readRawRequest(conn net.Conn) recordedRequest {
-	br := bufio.NewReader(conn)
-	var r recordedRequest
-	length := 0
-	for {
-		line, err := br.ReadString('\n')
-		if err != nil {
-			r.err = err
-			return r
-		}
-		line = strings.TrimSuffix(line, "\r\n")
-		if line == "" {
-			break
-		}
-		r.head = append(r.head, line)
-		if name, value, _ := strings.Cut(line, ":"); strings.EqualFold(name, "Content-Length") {
-			length, _ = strconv.Atoi(strings.TrimSpace(value))
-		}
-	}
-	r.body = make([]byte, length)
-	_, r.err = io.ReadFull(br, r.body)
-	return r
+	addr, got := servetest.RawRecorder(tb, rawAnswer)
+	return "http://" + addr + "/webhook", got
 }
 
 // mustRecorded returns the recorder's next request.
-func mustRecorded(tb testing.TB, got <-chan recordedRequest) recordedRequest {
+func mustRecorded(tb testing.TB, got <-chan servetest.RawRequest) servetest.RawRequest {
 	tb.Helper()
-	select {
-	case r := <-got:
-		if r.err != nil {
-			tb.Fatalf("recorder: %v (head %q)", r.err, r.head)
-		}
-		return r
-	case <-time.After(failsafe):
-		tb.Fatal("the recorder got no request")
-		return recordedRequest{}
+	return servetest.NextRaw(tb, got)
+}
+
+// rawHeader is r's headers as net/http reads them.
+func rawHeader(tb testing.TB, r servetest.RawRequest) http.Header {
+	tb.Helper()
+	h, err := r.Header()
+	if err != nil {
+		tb.Fatal(err)
 	}
+	return h
 }
 
 // TestReplayByteExact: capture → replay → a raw recorder sees the same
@@ -207,18 +142,18 @@ func TestReplayByteExact(t *testing.T) {
 	dir := t.TempDir()
 	rec := replayRecord(4, "push", 200)
 	file := mustCaptureFile(t, dir, rec)
-	target, got := mustRawRecorder(t, 200)
+	target, got := mustRawRecorder(t)
 
 	res := runHooklab(t, world{dir: dir}, "replay", file, "--url", target)
 	checkOutput(t, res, exitOK, []string{"✓ 200 push  capture seq 4, 256 B, signature as recorded, length auto, application/octet-stream"}, nil)
 	r := mustRecorded(t, got)
 	host := strings.TrimPrefix(strings.TrimSuffix(target, "/webhook"), "http://")
 	want := append([]string{"POST /webhook HTTP/1.1", "Host: " + host}, replaySentLines("push", 4)...)
-	if strings.Join(r.head, "\n") != strings.Join(want, "\n") {
-		t.Errorf("head differs\n got: %q\nwant: %q", r.head, want)
+	if strings.Join(r.Lines(), "\n") != strings.Join(want, "\n") {
+		t.Errorf("head differs\n got: %q\nwant: %q", r.Lines(), want)
 	}
-	if !bytes.Equal(r.body, rec.Body) {
-		t.Errorf("body differs: %x", r.body)
+	if !bytes.Equal(r.Body, rec.Body) {
+		t.Errorf("body differs: %x", r.Body)
 	}
 }
 
@@ -232,21 +167,21 @@ func TestReplayResign(t *testing.T) {
 	}
 
 	t.Run("verbatim keeps the stale signature", func(t *testing.T) {
-		target, got := mustRawRecorder(t, 200)
+		target, got := mustRawRecorder(t)
 		res := runHooklab(t, world{dir: dir}, "replay", file, "--url", target)
 		checkOutput(t, res, exitOK, []string{"signature as recorded"}, nil)
-		h := mustRecorded(t, got).header(t)
+		h := rawHeader(t, mustRecorded(t, got))
 		if h.Get("Stripe-Signature") != rec.Headers[1].Value() {
 			t.Errorf("Stripe-Signature %q, want the recorded one", h.Get("Stripe-Signature"))
 		}
 	})
 	t.Run("resign signs afresh", func(t *testing.T) {
-		target, got := mustRawRecorder(t, 200)
+		target, got := mustRawRecorder(t)
 		res := runHooklab(t, world{dir: dir, env: map[string]string{envSecret: replayStripeSecret}}, "replay", file, "--url", target, "--resign")
 		checkOutput(t, res, exitOK, []string{"signature re-signed"}, nil)
 		checkNoSecret(t, res, replayStripeSecret)
 		r := mustRecorded(t, got)
-		if err := signing.Verify(verifier, r.header(t), r.body, testNow); err != nil {
+		if err := signing.Verify(verifier, rawHeader(t, r), r.Body, testNow); err != nil {
 			t.Errorf("the re-signed delivery does not verify at testNow: %v", err)
 		}
 	})
@@ -259,7 +194,7 @@ func TestReplayResign(t *testing.T) {
 func TestReplayNewID(t *testing.T) {
 	dir := t.TempDir()
 	file := mustCaptureFile(t, dir, replayRecord(1, "push", 200))
-	target, got := mustRawRecorder(t, 200)
+	target, got := mustRawRecorder(t)
 	wantID, err := sender.NewID(bytes.NewReader(testRandom()))
 	if err != nil {
 		t.Fatal(err)
@@ -267,11 +202,11 @@ func TestReplayNewID(t *testing.T) {
 	res := runHooklab(t, world{dir: dir}, "replay", file, "--url", target, "--new-id", "--json")
 	checkOutput(t, res, exitOK, []string{`"delivery":"` + wantID + `"`}, nil)
 	r := mustRecorded(t, got)
-	if got := r.header(t).Get("X-GitHub-Delivery"); got != wantID {
+	if got := rawHeader(t, r).Get("X-GitHub-Delivery"); got != wantID {
 		t.Errorf("X-GitHub-Delivery %q, want the fresh id %q", got, wantID)
 	}
-	if r.head[4] != "x-github-delivery: "+wantID {
-		t.Errorf("header line %q, want the new id in the recorded place and spelling", r.head[4])
+	if r.Lines()[4] != "x-github-delivery: "+wantID {
+		t.Errorf("header line %q, want the new id in the recorded place and spelling", r.Lines()[4])
 	}
 }
 
@@ -432,11 +367,11 @@ func TestReplayIncompleteBodyWarns(t *testing.T) {
 	rec := replayRecord(5, "push", 400)
 	rec.Body, rec.BodyComplete = rec.Body[:10], false
 	file := mustCaptureFile(t, dir, rec)
-	target, got := mustRawRecorder(t, 200)
+	target, got := mustRawRecorder(t)
 	res := runHooklab(t, world{dir: dir}, "replay", file, "--url", target)
 	checkOutput(t, res, exitOK, nil, []string{"seq 5: the body was not received whole; sending the 10 B that arrived (its signature cannot match)"})
-	if r := mustRecorded(t, got); !bytes.Equal(r.body, rec.Body) {
-		t.Errorf("body %x, want the 10 bytes that arrived", r.body)
+	if r := mustRecorded(t, got); !bytes.Equal(r.Body, rec.Body) {
+		t.Errorf("body %x, want the 10 bytes that arrived", r.Body)
 	}
 }
 
@@ -488,7 +423,7 @@ func TestReplayExportCurl(t *testing.T) {
 	rec := replayRecord(2, "push", 200)
 	rec.Headers = append(rec.Headers, capture.Header{"X-Evil", `$(touch pwned) 'quoted' "double"`})
 	file := mustCaptureFile(t, dir, rec)
-	target, got := mustRawRecorder(t, 200)
+	target, got := mustRawRecorder(t)
 
 	res := runHooklab(t, world{dir: dir}, "replay", file, "--export", "curl", "--url", target)
 	checkOutput(t, res, exitOK, []string{"# seq 2, push, 256 B in " + file + ".seq2.body\ncurl --http1.1"}, nil)
@@ -504,11 +439,11 @@ func TestReplayExportCurl(t *testing.T) {
 	}
 	r := mustRecorded(t, got)
 	want := append(replaySentLines("push", 2)[:6], `X-Evil: $(touch pwned) 'quoted' "double"`, "Content-Length: 256")
-	if strings.Join(r.head[2:], "\n") != strings.Join(want, "\n") {
-		t.Errorf("curl sent\n%q\nwant\n%q", r.head[2:], want)
+	if strings.Join(r.Lines()[2:], "\n") != strings.Join(want, "\n") {
+		t.Errorf("curl sent\n%q\nwant\n%q", r.Lines()[2:], want)
 	}
-	if !bytes.Equal(r.body, rec.Body) {
-		t.Errorf("curl sent the body %x", r.body)
+	if !bytes.Equal(r.Body, rec.Body) {
+		t.Errorf("curl sent the body %x", r.Body)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "pwned")); err == nil {
 		t.Error("a header value ran as a command")
@@ -564,7 +499,7 @@ func TestReplayResignWithAnotherProvider(t *testing.T) {
 	const standardSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 	dir := t.TempDir()
 	file := mustCaptureFile(t, dir, replayRecord(1, "push", 200))
-	target, got := mustRawRecorder(t, 200)
+	target, got := mustRawRecorder(t)
 	res := runHooklab(t, world{dir: dir, env: map[string]string{envURL: target}},
 		"replay", file, "--resign", "--provider", "standard", "--secret", standardSecret)
 	checkOutput(t, res, exitOK, []string{"signature re-signed"}, nil)
@@ -573,8 +508,8 @@ func TestReplayResignWithAnotherProvider(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := r.header(t)
-	if err := signing.Verify(verifier, h, r.body, testNow); err != nil {
+	h := rawHeader(t, r)
+	if err := signing.Verify(verifier, h, r.Body, testNow); err != nil {
 		t.Errorf("the delivery re-signed for Standard Webhooks does not verify: %v", err)
 	}
 	if h.Get("webhook-id") != "delivery-1" {
@@ -616,7 +551,7 @@ func TestReplayOutputIsTerminalSafe(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			file := mustCaptureFile(t, dir, tt.rec)
-			target, got := mustRawRecorder(t, 200)
+			target, got := mustRawRecorder(t)
 			res := runHooklab(t, world{dir: dir}, "replay", file, "--url", target)
 			checkOutput(t, res, exitOK, []string{"✓ 200 "}, nil)
 			mustRecorded(t, got)
@@ -730,7 +665,7 @@ func TestReplayResignKeptSecrets(t *testing.T) {
 	checkOutput(t, res, exitUsage, nil, []string{"no secret to sign with", "none is kept for github, seq 1's provider"})
 
 	mustKeepFor(t, kept, "github", githubSecret)
-	target, got := mustRawRecorder(t, 200)
+	target, got := mustRawRecorder(t)
 	res = runHooklab(t, w, "replay", file, "--url", target, "--resign")
 	checkOutput(t, res, exitOK, []string{"signature re-signed"}, []string{
 		"generated for github, kept in " + filepath.Join(kept, "secret-github"),
@@ -751,7 +686,7 @@ func TestReplayResignKeptSecrets(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := mustRecorded(t, got)
-		if err := signing.Verify(verifier, r.header(t), r.body, testNow); err != nil {
+		if err := signing.Verify(verifier, rawHeader(t, r), r.Body, testNow); err != nil {
 			t.Errorf("the %s delivery does not verify with the secret kept for %s: %v", tc.provider, tc.provider, err)
 		}
 	}
