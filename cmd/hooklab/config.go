@@ -93,7 +93,6 @@ type secret struct {
 	others       []string // verify too: the secrets being rotated out
 	source       string   // "--secret", "WEBHOOK_SECRET in .env", "generated", "kept"
 	previousFrom string   // where WEBHOOK_SECRET_PREVIOUS, the last of others, came from; "" when unset
-	generated    bool     // made by this run
 	// keptIn is the file that keeps a generated secret (this run's or an
 	// earlier one's), and keptFor its provider; "" when it is not kept.
 	keptIn, keptFor string
@@ -201,6 +200,9 @@ func schemeFor(providerName string, s secret, opts signing.Options) (signing.Sch
 	return scheme, nil
 }
 
+// generated reports whether this run made the secret.
+func (s secret) generated() bool { return s.source == sourceGenerated }
+
 // where names the secret's source in an error.
 func (s secret) where() string {
 	if s.keptIn != "" {
@@ -306,7 +308,7 @@ func resolveSecret(flagValues []string, file string, env *environ, random io.Rea
 	if err != nil {
 		return secret{}, err
 	}
-	s = secret{value: v, source: sourceGenerated, generated: true}
+	s = secret{value: v, source: sourceGenerated}
 	if storeErr == nil && fresh {
 		storeErr = store.Save(providerName, v)
 	} else if storeErr == nil {
@@ -369,7 +371,7 @@ func resolveProvider(flagValue string, flagSet bool, env *environ) (string, erro
 // warnings returns what is risky about a configured secret, in words that
 // never include it.
 func (s secret) warnings() []string {
-	if s.generated || s.source == sourceKept {
+	if s.generated() || s.source == sourceKept {
 		return nil
 	}
 	var w []string

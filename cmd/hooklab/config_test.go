@@ -104,9 +104,9 @@ func TestResolveSecretPrecedence(t *testing.T) {
 				want = generatedSecret()
 			}
 			wantSource := strings.NewReplacer("<secret-file>", secretFile, "<env-file>", envFile).Replace(tt.wantSource)
-			if got.value != want || got.source != wantSource || got.generated != wantGenerated {
+			if got.value != want || got.source != wantSource || got.generated() != wantGenerated {
 				t.Errorf("resolveSecret = {%q, %q, generated %v}, want {%q, %q, generated %v}",
-					got.value, got.source, got.generated, want, wantSource, wantGenerated)
+					got.value, got.source, got.generated(), want, wantSource, wantGenerated)
 			}
 		})
 	}
@@ -144,8 +144,8 @@ func TestResolveSecretFile(t *testing.T) {
 			if err != nil {
 				t.Fatalf("resolveSecret: %v", err)
 			}
-			if got.value != tt.want || got.generated {
-				t.Errorf("resolveSecret = %q (generated %v), want %q", got.value, got.generated, tt.want)
+			if got.value != tt.want || got.generated() {
+				t.Errorf("resolveSecret = %q (generated %v), want %q", got.value, got.generated(), tt.want)
 			}
 		})
 	}
@@ -198,8 +198,8 @@ func TestGeneratedSecret(t *testing.T) {
 	if want := generatedSecret(); got.value != want {
 		t.Errorf("generated secret %q, want the hex of the random bytes %q", got.value, want)
 	}
-	if !got.generated || got.source != "generated" {
-		t.Errorf("generated = %v, source = %q; want true, generated", got.generated, got.source)
+	if !got.generated() || got.source != "generated" {
+		t.Errorf("generated = %v, source = %q; want true, generated", got.generated(), got.source)
 	}
 	if w := got.warnings(); len(w) != 0 {
 		t.Errorf("a generated secret has warnings: %q", w)
@@ -261,7 +261,7 @@ func TestSecretWarnings(t *testing.T) {
 			want: []string{"white space"}},
 		{name: "short and padded", s: secret{value: " short ", source: envSecret},
 			want: []string{"is 7 characters", "white space"}},
-		{name: "generated", s: secret{value: "short", source: "generated", generated: true}},
+		{name: "generated", s: secret{value: "short", source: "generated"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -542,7 +542,7 @@ func TestResolveSecretKeeps(t *testing.T) {
 	}
 
 	first := resolve("github", "first", false)
-	if !first.generated || first.source != sourceGenerated || first.notKept != "" || first.keptIn != filepath.Join(dir, "secret-github") {
+	if !first.generated() || first.source != sourceGenerated || first.notKept != "" || first.keptIn != filepath.Join(dir, "secret-github") {
 		t.Fatalf("first run: %+v; want a generated secret kept in %s", first, dir)
 	}
 	if got := mustReadKept(t, dir, "github"); got != first.value {
@@ -555,7 +555,7 @@ func TestResolveSecretKeeps(t *testing.T) {
 	}
 
 	again := resolve("github", "again", false)
-	if again.value != first.value || again.generated || again.source != sourceKept || again.keptIn != first.keptIn {
+	if again.value != first.value || again.generated() || again.source != sourceKept || again.keptIn != first.keptIn {
 		t.Errorf("second run: %+v; want the kept secret, not generated", again)
 	}
 	if d := again.describe(); d != "generated earlier, kept in "+first.keptIn {
@@ -563,12 +563,12 @@ func TestResolveSecretKeeps(t *testing.T) {
 	}
 
 	stripe := resolve("stripe", "stripe", false)
-	if stripe.value == first.value || mustReadKept(t, dir, "stripe") != stripe.value || !stripe.generated {
+	if stripe.value == first.value || mustReadKept(t, dir, "stripe") != stripe.value || !stripe.generated() {
 		t.Errorf("another provider: %+v; want its own secret, kept in secret-stripe", stripe)
 	}
 
 	fresh := resolve("github", "fresh", true)
-	if fresh.value == first.value || !fresh.generated || mustReadKept(t, dir, "github") != fresh.value {
+	if fresh.value == first.value || !fresh.generated() || mustReadKept(t, dir, "github") != fresh.value {
 		t.Errorf("--new-secret: %+v; want a new secret, kept in place of the old", fresh)
 	}
 	if got := resolve("github", "after", false); got.value != fresh.value {
@@ -669,7 +669,7 @@ func TestResolveSecretCannotKeep(t *testing.T) {
 				if err != nil {
 					t.Fatalf("resolveSecret: %v", err)
 				}
-				if s.value != generatedSecret() || !s.generated || s.keptIn != "" || !strings.Contains(s.notKept, tt.wantNotKept) {
+				if s.value != generatedSecret() || !s.generated() || s.keptIn != "" || !strings.Contains(s.notKept, tt.wantNotKept) {
 					t.Errorf("resolveSecret = %+v; want a generated secret, not kept because %q", s, tt.wantNotKept)
 				}
 			}
@@ -738,7 +738,7 @@ func TestResolveSecretRace(t *testing.T) {
 			if r.s.value != held || r.s.keptIn != filepath.Join(dir, "secret-github") || r.s.notKept != "" {
 				t.Fatalf("round %d: a listen uses %+v, but the kept file holds %q", round, r.s, held)
 			}
-			if r.s.generated {
+			if r.s.generated() {
 				generated++
 			} else if d := r.s.describe(); d != "generated earlier, kept in "+r.s.keptIn {
 				t.Fatalf("round %d: a listen that lost the race says %q", round, d)
@@ -803,7 +803,7 @@ func TestSourceOptionsReadKeptSecret(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || s.value != tt.want || s.generated {
+			if err != nil || s.value != tt.want || s.generated() {
 				t.Fatalf("secret = %+v, %v; want %q, not generated", s, err, tt.want)
 			}
 			if got := notes.String(); !strings.Contains(got, tt.wantNotes) || (tt.wantNotes == "") != (got == "") {

@@ -435,7 +435,7 @@ func (b banner) secretRef() secretRef {
 		return secretRef{note: "(from another terminal, in this directory: hooklab reads " + defaultEnvFile + ")"}
 	case s.envFile != "":
 		return secretRef{flags: "--env-file " + shellQuote(s.envFile) + " ", note: "(from another terminal, in this directory)"}
-	case s.generated:
+	case s.generated():
 		return secretRef{shell: `"$` + envSecret + `"`, note: "(in another terminal, after the export line above)"}
 	case s.source == envSecret:
 		return secretRef{shell: `"$` + envSecret + `"`, note: "(in a shell with " + envSecret + " set, as for listen)"}
@@ -527,7 +527,7 @@ func (b banner) print(w io.Writer, log *slog.Logger) {
 		if cfg.isGitHub() {
 			attrs = append(attrs, "try", b.curlExample())
 		}
-		if cfg.secret.generated {
+		if cfg.secret.generated() {
 			attrs = append(attrs, "secret", cfg.secret.value)
 		}
 		if n := len(cfg.secret.all()); n > 1 {
@@ -558,10 +558,10 @@ func (b banner) print(w io.Writer, log *slog.Logger) {
 		fmt.Fprintf(w, "  scheme  %s\n", cfg.providerName())
 	}
 	switch {
-	case cfg.secret.generated && cfg.secret.keptIn != "":
+	case cfg.secret.generated() && cfg.secret.keptIn != "":
 		fmt.Fprintf(w, "  secret  %s\n", dim.Sprint("generated, kept in "+cfg.secret.keptIn+" (--new-secret for a fresh one) and shown only now:"))
 		fmt.Fprintf(w, "          export %s=%s\n", envSecret, bold.Sprint(cfg.secret.value))
-	case cfg.secret.generated:
+	case cfg.secret.generated():
 		fmt.Fprintf(w, "  secret  %s\n", dim.Sprint("generated for this run and shown only now; set "+envSecret+" or --secret-file to keep one:"))
 		fmt.Fprintf(w, "          export %s=%s\n", envSecret, bold.Sprint(cfg.secret.value))
 	case cfg.secret.source == sourceKept:

@@ -717,9 +717,9 @@ func jsonLogger(w io.Writer) *slog.Logger {
 
 func TestBannerGolden(t *testing.T) {
 	configured := secret{value: "configured-0123456789abcdef0123456789", source: envSecret}
-	generated := secret{value: generatedSecret(), source: "generated", generated: true, notKept: "no configuration directory: neither $XDG_CONFIG_HOME nor $HOME is set"}
+	generated := secret{value: generatedSecret(), source: "generated", notKept: "no configuration directory: neither $XDG_CONFIG_HOME nor $HOME is set"}
 	const keptIn = "/home/u/.config/hooklab/secret-github"
-	generatedKept := secret{value: generatedSecret(), source: sourceGenerated, generated: true, keptIn: keptIn, keptFor: "github"}
+	generatedKept := secret{value: generatedSecret(), source: sourceGenerated, keptIn: keptIn, keptFor: "github"}
 	kept := secret{value: generatedSecret(), source: sourceKept, keptIn: keptIn, keptFor: "github"}
 	fromEnvFile := secret{value: configured.value, source: envSecret + " in " + defaultEnvFile, envFile: defaultEnvFile}
 	fromNamedEnvFile := secret{value: configured.value, source: envSecret + " in hooklab.env", envFile: "hooklab.env"}
